@@ -57,7 +57,7 @@ async fn run(store: Weak<dyn Store>, policy: CompactionPolicy) {
         match store.current_revision().await {
             Ok(revision) => samples.record(now, revision),
             Err(err) => {
-                tracing::warn!(store = %store.describe(), error = %err, "compaction: cannot read the current revision");
+                tracing::warn!(store = %store.describe(), error = %crate::error::chain(&err), "compaction: cannot read the current revision");
                 continue;
             }
         }
@@ -69,7 +69,7 @@ async fn run(store: Weak<dyn Store>, policy: CompactionPolicy) {
                 tracing::debug!(store = %store.describe(), revision = %target, "compacted");
             }
             Err(err) => {
-                tracing::warn!(store = %store.describe(), revision = %target, error = %err, "compaction failed");
+                tracing::warn!(store = %store.describe(), revision = %target, error = %crate::error::chain(&err), "compaction failed");
             }
         }
     }
@@ -125,7 +125,11 @@ mod tests {
         assert_eq!(samples.due(s(15), window), None, "nothing newer became due");
         samples.record(s(30), Revision::new(20));
         assert_eq!(samples.due(s(30), window), Some(Revision::new(20)));
-        assert_eq!(samples.due(s(45), window), None, "no writes since: nothing to do");
+        assert_eq!(
+            samples.due(s(45), window),
+            None,
+            "no writes since: nothing to do"
+        );
     }
 
     #[test]
@@ -138,7 +142,10 @@ mod tests {
 
     #[test]
     fn the_interval_follows_the_window() {
-        assert_eq!(CompactionPolicy::default().interval, Duration::from_secs(60));
+        assert_eq!(
+            CompactionPolicy::default().interval,
+            Duration::from_secs(60)
+        );
         assert_eq!(
             CompactionPolicy::with_window(Duration::from_secs(1)).interval,
             Duration::from_millis(200)

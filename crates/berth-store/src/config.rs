@@ -52,7 +52,9 @@ impl DatastoreConfig {
         } else if let Some(path) = endpoint.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(bad("sqlite:// needs a file path, e.g. sqlite:///var/lib/berth/state.db"));
+                return Err(bad(
+                    "sqlite:// needs a file path, e.g. sqlite:///var/lib/berth/state.db",
+                ));
             }
             Backend::Sqlite {
                 path: PathBuf::from(path),
@@ -110,7 +112,10 @@ mod tests {
         };
         assert_eq!(backend(None), sqlite("/data/server/db/state.db"));
         assert_eq!(backend(Some("")), sqlite("/data/server/db/state.db"));
-        assert_eq!(backend(Some("sqlite:///x/y.db?_journal=WAL")), sqlite("/x/y.db"));
+        assert_eq!(
+            backend(Some("sqlite:///x/y.db?_journal=WAL")),
+            sqlite("/x/y.db")
+        );
         assert_eq!(
             backend(Some("http://127.0.0.1:2379, http://10.0.0.2:2379/")),
             Ok(Backend::Etcd(EtcdConfig::new(vec![

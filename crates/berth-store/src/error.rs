@@ -47,7 +47,9 @@ pub enum StoreError {
     InvalidKey { key: String, reason: &'static str },
 
     /// The database file is not a Berth datastore or is damaged. Berth never re-initialises it.
-    #[error("datastore {path} is corrupt or not a Berth database: {detail}; it was left untouched (restore it from a backup or move it away)")]
+    #[error(
+        "datastore {path} is corrupt or not a Berth database: {detail}; it was left untouched (restore it from a backup or move it away)"
+    )]
     Corrupt { path: PathBuf, detail: String },
 
     /// The disk holding the database is full; the write was not applied.
@@ -58,14 +60,14 @@ pub enum StoreError {
     #[error("datastore {path} is in use by another process (lock file {lock})")]
     Locked { path: PathBuf, lock: PathBuf },
 
-    #[error("datastore {path}: {source}")]
+    #[error("datastore {path}")]
     Sqlite {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
 
-    #[error("datastore {path}: {source}")]
+    #[error("datastore {path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -73,7 +75,7 @@ pub enum StoreError {
     },
 
     /// etcd could not be reached (after retries, where the operation retries).
-    #[error("etcd {endpoints} unavailable: {source}")]
+    #[error("etcd {endpoints} unavailable")]
     EtcdUnavailable {
         endpoints: String,
         #[source]
@@ -81,7 +83,7 @@ pub enum StoreError {
     },
 
     /// etcd answered with an error that is not part of the model above.
-    #[error("etcd {endpoints}: {source}")]
+    #[error("etcd {endpoints}")]
     Etcd {
         endpoints: String,
         #[source]
@@ -110,4 +112,16 @@ impl StoreError {
                 | StoreError::InvalidKey { .. }
         )
     }
+}
+
+/// `err` and its sources as one line, `outer: inner: innermost`, for log fields.
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }

@@ -18,7 +18,7 @@
 
 pub mod compactor;
 pub mod config;
-mod error;
+pub(crate) mod error;
 pub mod etcd;
 mod key;
 mod open;
@@ -32,5 +32,7 @@ pub use error::StoreError;
 pub use key::{prefix_end, validate_key};
 pub use open::open;
 pub use revision::Revision;
-pub use store::{DeleteResponse, EventKind, KeyValue, RangeRequest, RangeResponse, Store, WatchEvent};
+pub use store::{
+    DeleteResponse, EventKind, KeyValue, RangeRequest, RangeResponse, Store, WatchEvent,
+};
 pub use watch::WatchStream;

@@ -25,7 +25,10 @@ async fn revisions_grow_and_are_unique(backend: Backend) {
     assert!(a1.mod_revision > start);
     assert_eq!(a1.create_revision, a1.mod_revision);
     assert_eq!(a1.version, 1);
-    assert_eq!(store.current_revision().await.expect("rev"), a1.mod_revision);
+    assert_eq!(
+        store.current_revision().await.expect("rev"),
+        a1.mod_revision
+    );
 
     let a2 = store
         .update("/t/a", val("2"), a1.mod_revision)
@@ -37,7 +40,12 @@ async fn revisions_grow_and_are_unique(backend: Backend) {
     // Failed conditional writes consume no revision.
     let before = store.current_revision().await.expect("rev");
     assert!(store.create("/t/a", val("x")).await.is_err());
-    assert!(store.update("/t/a", val("x"), a1.mod_revision).await.is_err());
+    assert!(
+        store
+            .update("/t/a", val("x"), a1.mod_revision)
+            .await
+            .is_err()
+    );
     assert!(store.delete("/t/missing", None).await.is_err());
     assert_eq!(store.current_revision().await.expect("rev"), before);
 
@@ -131,7 +139,10 @@ async fn compare_and_swap_conflicts(backend: Backend) {
 async fn watch_replays_history_with_previous_values(backend: Backend) {
     let store = backend.open().await;
     let a1 = store.create("/w/a", val("a1")).await.expect("create");
-    store.create("/other/x", val("x")).await.expect("create outside");
+    store
+        .create("/other/x", val("x"))
+        .await
+        .expect("create outside");
     let b1 = store.create("/w/b", val("b1")).await.expect("create");
     let a2 = store
         .update("/w/a", val("a2"), a1.mod_revision)
@@ -189,10 +200,16 @@ async fn watch_replays_history_with_previous_values(backend: Backend) {
     assert_eq!(events[2].kv, a2);
     assert_eq!(events[2].prev.as_ref(), Some(&a1));
     assert_eq!(events[3].prev.as_ref(), Some(&b1));
-    assert_eq!((events[3].kv.version, events[3].kv.create_revision), (0, Revision::ZERO));
+    assert_eq!(
+        (events[3].kv.version, events[3].kv.create_revision),
+        (0, Revision::ZERO)
+    );
 
     // Live changes follow, and nothing outside the prefix arrives.
-    store.create("/other/y", val("y")).await.expect("create outside");
+    store
+        .create("/other/y", val("y"))
+        .await
+        .expect("create outside");
     let c1 = store.create("/w/c", val("c1")).await.expect("create");
     let live = next_event(&mut stream).await;
     assert_eq!((live.kind, live.kv.clone()), (EventKind::Created, c1));
@@ -302,7 +319,10 @@ async fn range_pagination_is_consistent_while_writing(backend: Backend) {
             .expect("create");
         expected.insert(key, format!("v{i}"));
     }
-    store.create("/p0", val("just past the prefix")).await.expect("create");
+    store
+        .create("/p0", val("just past the prefix"))
+        .await
+        .expect("create");
 
     let first = store
         .range(RangeRequest::prefix("/p/").with_limit(7))
@@ -323,7 +343,10 @@ async fn range_pagination_is_consistent_while_writing(backend: Backend) {
                     let _ = if i % 3 == 0 {
                         store.delete(&key, None).await.map(|_| ())
                     } else {
-                        store.update(&key, val("changed"), kv.mod_revision).await.map(|_| ())
+                        store
+                            .update(&key, val("changed"), kv.mod_revision)
+                            .await
+                            .map(|_| ())
                     };
                 }
                 let _ = store.create(&format!("/p/new-{i:03}"), val("new")).await;
@@ -335,15 +358,21 @@ async fn range_pagination_is_consistent_while_writing(backend: Backend) {
     let mut page = first;
     loop {
         assert_eq!(page.revision, at);
-        seen.extend(
-            page.kvs
-                .iter()
-                .map(|kv| (kv.key.clone(), String::from_utf8_lossy(&kv.value).into_owned())),
-        );
+        seen.extend(page.kvs.iter().map(|kv| {
+            (
+                kv.key.clone(),
+                String::from_utf8_lossy(&kv.value).into_owned(),
+            )
+        }));
         if !page.more {
             break;
         }
-        let last = page.kvs.last().expect("a page with more has keys").key.clone();
+        let last = page
+            .kvs
+            .last()
+            .expect("a page with more has keys")
+            .key
+            .clone();
         page = store
             .range(
                 RangeRequest::prefix("/p/")
@@ -358,7 +387,10 @@ async fn range_pagination_is_consistent_while_writing(backend: Backend) {
     assert_eq!(seen, expected.into_iter().collect::<Vec<_>>());
 
     // The current state reflects the writer; an unlimited range has no `more`.
-    let now = store.range(RangeRequest::prefix("/p/")).await.expect("range");
+    let now = store
+        .range(RangeRequest::prefix("/p/"))
+        .await
+        .expect("range");
     assert!(!now.more);
     assert_eq!(now.count as usize, now.kvs.len());
     assert_eq!(now.kvs.len(), 100 - 34 + 100);
@@ -381,13 +413,18 @@ async fn range_at_past_revision(backend: Backend) {
         .await
         .expect("range in the past");
     assert_eq!(past.kvs, vec![a, b]);
-    let now = store.range(RangeRequest::prefix("/r/")).await.expect("range");
+    let now = store
+        .range(RangeRequest::prefix("/r/"))
+        .await
+        .expect("range");
     assert_eq!(now.kvs.len(), 1);
     assert_eq!(now.kvs[0].value, val("new"));
 
     let future = Revision::new(now.revision.get() + 1000);
     assert!(matches!(
-        store.range(RangeRequest::prefix("/r/").at_revision(future)).await,
+        store
+            .range(RangeRequest::prefix("/r/").at_revision(future))
+            .await,
         Err(StoreError::FutureRevision { .. })
     ));
 }
@@ -454,7 +491,11 @@ async fn concurrent_updates_lose_nothing(backend: Backend) {
         assert_eq!(kv.version as usize, n + 1, "one version per increment");
         total += n;
     }
-    assert_eq!(total, TASKS * UPDATES, "lost updates ({conflicts} conflicts retried)");
+    assert_eq!(
+        total,
+        TASKS * UPDATES,
+        "lost updates ({conflicts} conflicts retried)"
+    );
     assert!(conflicts > 0, "the test must actually race");
 }
 
@@ -483,6 +524,38 @@ async fn data_and_revision_survive_restart(backend: Backend) {
     ));
 }
 
+/// A range larger than gRPC's default 4 MiB message limit comes back whole (kube-apiserver
+/// lists thousands of objects in one range at start-up).
+async fn large_range_is_returned_whole(backend: Backend) {
+    let store = backend.open().await;
+    let value = Bytes::from(vec![b'L'; 8 * 1024]);
+    let before = store.current_revision().await.expect("revision");
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let (store, value) = (store.clone(), value.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..80 {
+                store
+                    .create(&format!("/large/{t}-{i:03}"), value.clone())
+                    .await
+                    .expect("create");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("writer");
+    }
+    let all = store
+        .range(RangeRequest::prefix("/large/"))
+        .await
+        .expect("range");
+    assert_eq!(all.kvs.len(), 640);
+    assert!(all.kvs.iter().map(|kv| kv.value.len()).sum::<usize>() > 4 * 1024 * 1024);
+    let mut stream = store.watch("/large/", before.next()).await.expect("watch");
+    let events = events_through(&mut stream, all.revision).await;
+    assert_eq!(events.len(), 640);
+}
+
 macro_rules! conformance {
     ($backend:ident => $($case:ident),* $(,)?) => {
         mod $backend {
@@ -508,6 +581,7 @@ macro_rules! all_cases {
             range_at_past_revision,
             concurrent_updates_lose_nothing,
             data_and_revision_survive_restart,
+            large_range_is_returned_whole,
         );
     };
 }

@@ -87,8 +87,7 @@ fn sigkill_loses_no_acknowledged_write() {
         if parts.next() != Some("ACK") {
             return false;
         }
-        let (Some(key), Some(value), Some(rev)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(key), Some(value), Some(rev)) = (parts.next(), parts.next(), parts.next()) else {
             panic!("malformed line {line:?}")
         };
         acked.insert(key.into(), (value.into(), rev.parse().expect("revision")));
@@ -103,7 +102,10 @@ fn sigkill_loses_no_acknowledged_write() {
             }
         }
     }
-    assert!(count >= KILL_AFTER, "the writer stopped early after {count} acks");
+    assert!(
+        count >= KILL_AFTER,
+        "the writer stopped early after {count} acks"
+    );
     // SIGKILL mid-stream; lines already written are acknowledged writes too.
     child.kill().expect("kill the writer");
     for line in lines {
@@ -117,7 +119,9 @@ fn sigkill_loses_no_acknowledged_write() {
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async move {
-        let store = SqliteStore::open(&path).await.expect("reopen after the crash");
+        let store = SqliteStore::open(&path)
+            .await
+            .expect("reopen after the crash");
         let mut max_rev = 0;
         for (key, (value, rev)) in &acked {
             let kv = store
@@ -128,16 +132,25 @@ fn sigkill_loses_no_acknowledged_write() {
             max_rev = max_rev.max(*rev);
             if key.contains("counter") {
                 // A later write may have committed without its ack being printed.
-                let stored: u64 = std::str::from_utf8(&kv.value).expect("utf-8").parse().expect("n");
+                let stored: u64 = std::str::from_utf8(&kv.value)
+                    .expect("utf-8")
+                    .parse()
+                    .expect("n");
                 let acked: u64 = value.parse().expect("n");
-                assert!(stored >= acked, "{key}: stored {stored} < acknowledged {acked}");
+                assert!(
+                    stored >= acked,
+                    "{key}: stored {stored} < acknowledged {acked}"
+                );
                 assert!(kv.mod_revision.get() >= *rev);
             } else {
                 assert_eq!(kv.value, Bytes::from(value.clone()), "{key}");
                 assert_eq!(kv.mod_revision.get(), *rev, "{key}");
             }
         }
-        let next = store.create("/after-crash", Bytes::from("x")).await.expect("write");
+        let next = store
+            .create("/after-crash", Bytes::from("x"))
+            .await
+            .expect("write");
         assert!(next.mod_revision.get() > max_rev, "a revision was reused");
         println!("{count} acknowledged writes all present after SIGKILL");
     });

@@ -42,7 +42,11 @@ async fn garbage_file_is_reported_and_left_untouched() {
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
-    assert_eq!(std::fs::read(&path).expect("read"), garbage, "the file was modified");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        garbage,
+        "the file was modified"
+    );
     assert!(!wal_exists(&path));
 }
 
@@ -57,10 +61,7 @@ async fn foreign_sqlite_database_is_not_reinitialised() {
     }
     let before = std::fs::read(&path).expect("read");
     let err = open_error(SqliteStore::open(&path).await);
-    assert!(
-        err.to_string().contains("another application"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("another application"), "{err}");
     assert_eq!(std::fs::read(&path).expect("read"), before);
 }
 
@@ -88,8 +89,15 @@ async fn damaged_pages_are_detected_at_open() {
 
     let err = open_error(SqliteStore::open(&path).await);
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
-    assert_eq!(std::fs::read(&path).expect("read"), bytes, "the file was modified");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        bytes,
+        "the file was modified"
+    );
 }
 
 #[tokio::test]
@@ -101,14 +109,19 @@ async fn a_second_writer_is_locked_out() {
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     assert!(err.to_string().contains("state.db.lock"), "{err}");
     drop(first);
-    SqliteStore::open(&path).await.expect("open after the first closed");
+    SqliteStore::open(&path)
+        .await
+        .expect("open after the first closed");
 }
 
 #[tokio::test]
 async fn a_directory_is_not_a_database() {
     let dir = tempfile::tempdir().expect("tempdir");
     let err = open_error(SqliteStore::open(dir.path()).await);
-    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&dir.path().display().to_string()),
+        "{err}"
+    );
 }
 
 /// A tmpfs of a fixed size, unmounted on drop.
@@ -125,7 +138,10 @@ impl SmallDisk {
             .arg(dir.path())
             .status()
             .expect("run mount");
-        assert!(status.success(), "mounting a tmpfs needs root (CI runs as root)");
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root (CI runs as root)"
+        );
         SmallDisk { dir }
     }
 
@@ -163,18 +179,30 @@ async fn a_full_disk_rejects_writes_and_keeps_acknowledged_ones() {
     let (failed_key, err) = failure;
     assert!(matches!(err, StoreError::DiskFull { .. }), "{err:?}");
     assert!(err.to_string().contains("disk is full"), "{err}");
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
     assert!(!acked.is_empty());
 
     // Reads keep working, and the failed write is not half there.
-    assert_eq!(store.get(&acked[0].key).await.expect("read"), Some(acked[0].clone()));
+    assert_eq!(
+        store.get(&acked[0].key).await.expect("read"),
+        Some(acked[0].clone())
+    );
     assert_eq!(store.get(&failed_key).await.expect("read"), None);
     let revision = store.current_revision().await.expect("revision");
-    assert_eq!(revision, acked.last().map(|kv| kv.mod_revision).expect("acked"));
+    assert_eq!(
+        revision,
+        acked.last().map(|kv| kv.mod_revision).expect("acked")
+    );
 
     // Once space is freed, the same store writes again, with the next revision.
     disk.resize(8 * 1024 * 1024);
-    let next = store.create(&failed_key, value.clone()).await.expect("write after space freed");
+    let next = store
+        .create(&failed_key, value.clone())
+        .await
+        .expect("write after space freed");
     assert_eq!(next.mod_revision, revision.next());
     drop(store);
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use berth_store::DatastoreConfig;
 use berth_store::compactor::CompactionPolicy;
 use berth_store::config::Backend;
-use berth_store::DatastoreConfig;
 use bytes::Bytes;
 
 const KEYS: usize = 100;
@@ -57,7 +57,13 @@ async fn compaction_keeps_database_and_wal_bounded() {
                 .collect();
             let mut revisions = Vec::new();
             for key in &keys {
-                revisions.push(store.create(key, value.clone()).await.expect("create").mod_revision);
+                revisions.push(
+                    store
+                        .create(key, value.clone())
+                        .await
+                        .expect("create")
+                        .mod_revision,
+                );
             }
             for i in 0..UPDATES / WRITERS {
                 let k = i % keys.len();
@@ -92,7 +98,10 @@ async fn compaction_keeps_database_and_wal_bounded() {
     let (db, wal_now) = (size(&path), size(&wal(&path)));
     max_db.fetch_max(db, Ordering::Relaxed);
     max_wal.fetch_max(wal_now, Ordering::Relaxed);
-    let (max_db, max_wal) = (max_db.load(Ordering::Relaxed), max_wal.load(Ordering::Relaxed));
+    let (max_db, max_wal) = (
+        max_db.load(Ordering::Relaxed),
+        max_wal.load(Ordering::Relaxed),
+    );
     println!(
         "{UPDATES} updates in {elapsed:.1?} ({:.0}/s); database {db} B (max {max_db}), WAL {wal_now} B (max {max_wal})",
         UPDATES as f64 / elapsed.as_secs_f64()

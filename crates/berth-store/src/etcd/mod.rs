@@ -16,18 +16,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use tonic::Code;
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, GetOptions, PutOptions, Txn,
-    TxnOp, TxnOpResponse,
+    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, GetOptions, KvClient, PutOptions,
+    Txn, TxnOp, TxnOpResponse, WatchClient,
 };
+use tonic::Code;
 
 use crate::key::{prefix_end, validate_key};
-use wire::Wire;
 use crate::{
-    DeleteResponse, KeyValue, RangeRequest, RangeResponse, Revision, Store, StoreError,
-    WatchStream,
+    DeleteResponse, KeyValue, RangeRequest, RangeResponse, Revision, Store, StoreError, WatchStream,
 };
+use wire::Wire;
 
 /// How to reach etcd.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +54,14 @@ impl EtcdConfig {
 
 /// The etcd store. Cheap to share: the client multiplexes over one channel per endpoint.
 pub struct EtcdStore {
-    client: Client,
+    kv: KvClient,
+    watch: WatchClient,
     wire: Wire,
 }
+
+/// The largest response accepted from etcd, as kube-apiserver's (the client's default of 4 MiB
+/// fails a range over a few thousand objects).
+const MAX_RESPONSE_BYTES: usize = i32::MAX as usize;
 
 /// Delays between retries: 50 ms doubling to 2 s.
 pub(crate) fn backoff(attempt: u32) -> Duration {
@@ -85,7 +89,12 @@ impl EtcdStore {
                 source,
             })?;
         let store = EtcdStore {
-            client,
+            kv: client
+                .kv_client()
+                .max_decoding_message_size(MAX_RESPONSE_BYTES),
+            watch: client
+                .watch_client()
+                .max_decoding_message_size(MAX_RESPONSE_BYTES),
             wire: Wire {
                 namespace: config.namespace,
                 endpoints,
@@ -99,7 +108,7 @@ impl EtcdStore {
                 Err(err @ StoreError::EtcdUnavailable { .. })
                     if started.elapsed() < config.startup_timeout =>
                 {
-                    tracing::warn!(error = %err, "waiting for etcd");
+                    tracing::warn!(error = %crate::error::chain(&err), "waiting for etcd");
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }
@@ -148,7 +157,7 @@ impl EtcdStore {
 
     async fn current_revision_once(&self) -> Result<Revision, StoreError> {
         let response = self
-            .client
+            .kv
             .clone()
             .get(
                 self.wire.key("/"),
@@ -198,12 +207,16 @@ impl Store for EtcdStore {
         let wire = self.wire.key(key);
         self.read(|| async {
             let response = self
-                .client
+                .kv
                 .clone()
                 .get(wire.clone(), None)
                 .await
                 .map_err(|e| self.error(e, Revision::ZERO))?;
-            response.kvs().first().map(|kv| self.wire.kv(kv)).transpose()
+            response
+                .kvs()
+                .first()
+                .map(|kv| self.wire.kv(kv))
+                .transpose()
         })
         .await
     }
@@ -230,7 +243,7 @@ impl Store for EtcdStore {
         }
         let response = self
             .read(|| async {
-                self.client
+                self.kv
                     .clone()
                     .get(start.clone(), Some(options.clone()))
                     .await
@@ -271,7 +284,7 @@ impl Store for EtcdStore {
             .and_then([TxnOp::put(wire.clone(), value.to_vec(), None)])
             .or_else([TxnOp::get(wire, None)]);
         let response = self
-            .client
+            .kv
             .clone()
             .txn(txn)
             .await
@@ -282,7 +295,9 @@ impl Store for EtcdStore {
                     key: key.to_string(),
                     current: Box::new(current),
                 }),
-                None => Err(self.wire.protocol("create failed but the key does not exist")),
+                None => Err(self
+                    .wire
+                    .protocol("create failed but the key does not exist")),
             };
         }
         let revision = self.header_revision(response.header())?;
@@ -315,7 +330,7 @@ impl Store for EtcdStore {
             )])
             .or_else([TxnOp::get(wire, None)]);
         let response = self
-            .client
+            .kv
             .clone()
             .txn(txn)
             .await
@@ -374,7 +389,7 @@ impl Store for EtcdStore {
             )])
             .or_else([TxnOp::get(wire, None)]);
         let response = self
-            .client
+            .kv
             .clone()
             .txn(txn)
             .await
@@ -396,7 +411,9 @@ impl Store for EtcdStore {
             .op_responses()
             .into_iter()
             .find_map(|op| match op {
-                TxnOpResponse::Delete(delete) => delete.prev_kvs().first().map(|kv| self.wire.kv(kv)),
+                TxnOpResponse::Delete(delete) => {
+                    delete.prev_kvs().first().map(|kv| self.wire.kv(kv))
+                }
                 _ => None,
             })
             .transpose()?
@@ -410,9 +427,7 @@ impl Store for EtcdStore {
         } else {
             // A read at `from` fails exactly when `from` is compacted, so a stale start
             // revision is an error of `watch` itself, as on the SQLite backend.
-            let probe = RangeRequest::prefix(prefix)
-                .with_limit(1)
-                .at_revision(from);
+            let probe = RangeRequest::prefix(prefix).with_limit(1).at_revision(from);
             match self.range(probe).await {
                 Ok(_) | Err(StoreError::FutureRevision { .. }) => from,
                 Err(err) => return Err(err),
@@ -420,7 +435,7 @@ impl Store for EtcdStore {
         };
         let wire_prefix = self.wire.key(prefix);
         Ok(watcher::start(
-            self.client.clone(),
+            self.watch.clone(),
             self.wire.clone(),
             wire_prefix,
             from,
@@ -428,7 +443,7 @@ impl Store for EtcdStore {
     }
 
     async fn compact(&self, revision: Revision) -> Result<(), StoreError> {
-        match self.client.clone().compact(revision.get(), None).await {
+        match self.kv.clone().compact(revision.get(), None).await {
             Ok(_) => Ok(()),
             Err(e) => match self.error(e, revision) {
                 StoreError::Compacted { .. } => Ok(()),

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use etcd_client::{Client, EventType, WatchOptions};
+use etcd_client::{EventType, WatchClient, WatchOptions};
 
 use super::backoff;
 use super::wire::Wire;
@@ -19,7 +19,7 @@ use crate::{EventKind, Revision, StoreError, WatchEvent, WatchStream};
 const GIVE_UP_AFTER: Duration = Duration::from_secs(30);
 
 pub(super) fn start(
-    client: Client,
+    client: WatchClient,
     wire: Wire,
     wire_prefix: Vec<u8>,
     from: Revision,
@@ -42,7 +42,7 @@ pub(super) fn start(
 }
 
 struct Watch {
-    client: Client,
+    client: WatchClient,
     wire: Wire,
     wire_prefix: Vec<u8>,
     tx: WatchSender,
@@ -74,9 +74,7 @@ impl Watch {
                                 let err = if response.compact_revision() > 0 {
                                     StoreError::Compacted {
                                         requested: next,
-                                        compacted: Some(Revision::new(
-                                            response.compact_revision(),
-                                        )),
+                                        compacted: Some(Revision::new(response.compact_revision())),
                                     }
                                 } else {
                                     StoreError::EtcdProtocol {
@@ -147,5 +145,4 @@ impl Watch {
             })
             .collect()
     }
-
 }

@@ -34,8 +34,8 @@ impl Wire {
             .key()
             .strip_prefix(self.namespace.as_bytes())
             .ok_or_else(|| self.protocol("a key outside the namespace"))?;
-        let key = std::str::from_utf8(key)
-            .map_err(|_| self.protocol("a key that is not valid UTF-8"))?;
+        let key =
+            std::str::from_utf8(key).map_err(|_| self.protocol("a key that is not valid UTF-8"))?;
         Ok(KeyValue {
             key: key.to_string(),
             value: Bytes::copy_from_slice(kv.value()),

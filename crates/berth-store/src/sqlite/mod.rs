@@ -33,8 +33,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::key::validate_key;
 use crate::{
-    DeleteResponse, KeyValue, RangeRequest, RangeResponse, Revision, Store, StoreError,
-    WatchStream,
+    DeleteResponse, KeyValue, RangeRequest, RangeResponse, Revision, Store, StoreError, WatchStream,
 };
 use reader::ReaderPool;
 use writer::{WriteOp, WriteOutcome, WriterHandle};
@@ -77,7 +76,9 @@ impl SqliteStore {
 
     async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
         let (reply, outcome) = oneshot::channel();
-        self.writer.submit(writer::Request::Write { op, reply }).await?;
+        self.writer
+            .submit(writer::Request::Write { op, reply })
+            .await?;
         outcome.await.map_err(|_| StoreError::Closed)?
     }
 }
@@ -87,7 +88,9 @@ impl Store for SqliteStore {
     async fn get(&self, key: &str) -> Result<Option<KeyValue>, StoreError> {
         validate_key(key)?;
         let key = key.to_string();
-        self.readers.run(move |conn, path| reader::get(conn, path, &key)).await
+        self.readers
+            .run(move |conn, path| reader::get(conn, path, &key))
+            .await
     }
 
     async fn range(&self, request: RangeRequest) -> Result<RangeResponse, StoreError> {

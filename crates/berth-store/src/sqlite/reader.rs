@@ -108,22 +108,21 @@ pub(super) fn get(
 }
 
 /// The live keys of `[lo, hi)` after `after`, as of `at`: each key's newest row at or before
-/// `at`, unless that row is a tombstone.
+/// `at`, unless that row is a tombstone. Walking the `(name, id)` index in key order and checking
+/// each row against its key's newest lets `LIMIT` stop early (no materialised group-by, no sort).
 const RANGE_SQL: &str = "
     SELECT kv.name, kv.value, kv.create_revision, kv.id, kv.version FROM kv
-    JOIN (SELECT max(id) AS id FROM kv
-          WHERE name >= ?1 AND name < ?2 AND name > ?3 AND id <= ?4 GROUP BY name) newest
-      ON kv.id = newest.id
-    WHERE kv.deleted = 0
+    WHERE kv.name >= ?1 AND kv.name < ?2 AND kv.name > ?3 AND kv.id <= ?4
+      AND kv.id = (SELECT max(newer.id) FROM kv newer WHERE newer.name = kv.name AND newer.id <= ?4)
+      AND kv.deleted = 0
     ORDER BY kv.name
     LIMIT ?5";
 
 const COUNT_SQL: &str = "
     SELECT count(*) FROM kv
-    JOIN (SELECT max(id) AS id FROM kv
-          WHERE name >= ?1 AND name < ?2 AND name > ?3 AND id <= ?4 GROUP BY name) newest
-      ON kv.id = newest.id
-    WHERE kv.deleted = 0";
+    WHERE kv.name >= ?1 AND kv.name < ?2 AND kv.name > ?3 AND kv.id <= ?4
+      AND kv.id = (SELECT max(newer.id) FROM kv newer WHERE newer.name = kv.name AND newer.id <= ?4)
+      AND kv.deleted = 0";
 
 /// Bounds of a prefix as SQL parameters: an absent upper bound becomes a blob greater than any
 /// valid UTF-8 key (0xff never occurs in UTF-8).
@@ -165,15 +164,13 @@ pub(super) fn range(
         .map(|k| k.as_bytes().to_vec())
         .unwrap_or_default();
     // One row more than asked tells whether more remain.
-    let fetch = request
-        .limit
-        .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX - 1).saturating_add(1));
+    let fetch = request.limit.map_or(-1, |l| {
+        i64::try_from(l).unwrap_or(i64::MAX - 1).saturating_add(1)
+    });
     let mut kvs = Vec::new();
     {
         let mut stmt = tx.prepare_cached(RANGE_SQL).map_err(err)?;
-        let mut rows = stmt
-            .query(params![lo, hi, after, at, fetch])
-            .map_err(err)?;
+        let mut rows = stmt.query(params![lo, hi, after, at, fetch]).map_err(err)?;
         while let Some(row) = rows.next().map_err(err)? {
             let name: Vec<u8> = row.get(0).map_err(err)?;
             let value: Vec<u8> = row.get(1).map_err(err)?;

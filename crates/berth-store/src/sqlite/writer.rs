@@ -215,7 +215,7 @@ impl Writer {
             Err(err) => {
                 self.revision = before;
                 let err = sqlite_error(&self.path, err);
-                tracing::error!(error = %err, writes = replies.len(), "sqlite write batch failed");
+                tracing::error!(error = %crate::error::chain(&err), writes = replies.len(), "sqlite write batch failed");
                 for reply in replies {
                     let _ = reply.send(Err(copy_error(&self.path, &err)));
                 }

@@ -138,3 +138,71 @@ pub async fn watch_error(store: &dyn Store, prefix: &str, from: Revision) -> Sto
         },
     }
 }
+
+/// A free loopback TCP port (bound once, then released for the caller to use).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free loopback port")
+}
+
+/// An etcd of this test's own, on loopback ports, killed and removed on drop.
+pub struct PrivateEtcd {
+    pub client_url: String,
+    peer_url: String,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateEtcd {
+    pub fn start() -> PrivateEtcd {
+        let mut etcd = PrivateEtcd {
+            client_url: format!("http://127.0.0.1:{}", free_port()),
+            peer_url: format!("http://127.0.0.1:{}", free_port()),
+            dir: tempfile::tempdir().expect("tempdir"),
+            child: None,
+        };
+        etcd.spawn();
+        etcd
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("etcd.log")).expect("log file");
+        let child = std::process::Command::new("etcd")
+            .arg("--name=berth-test")
+            .arg(format!(
+                "--data-dir={}",
+                self.dir.path().join("data").display()
+            ))
+            .arg(format!("--listen-client-urls={}", self.client_url))
+            .arg(format!("--advertise-client-urls={}", self.client_url))
+            .arg(format!("--listen-peer-urls={}", self.peer_url))
+            .arg(format!("--initial-advertise-peer-urls={}", self.peer_url))
+            .arg(format!("--initial-cluster=berth-test={}", self.peer_url))
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start etcd (Debian package etcd-server)");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL, then start again on the same data and ports.
+    pub fn kill_and_restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateEtcd {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
