@@ -17,7 +17,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a server (today: the datastore; the API server lands next).
+    /// Run a server: the datastore and the Kubernetes API.
     Server(server::ServerArgs),
 }
 

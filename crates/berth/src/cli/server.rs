@@ -1,10 +1,13 @@
-//! `berth server`: today it opens the datastore (embedded SQLite or etcd), keeps it compacted,
-//! and runs until SIGINT or SIGTERM. The API server, controllers and scheduler attach here.
+//! `berth server`: opens the datastore (embedded SQLite or etcd, kept compacted), serves the
+//! Kubernetes API over HTTPS, writes the admin kubeconfig, and runs until SIGINT or SIGTERM.
+//! Controllers and the scheduler attach here later.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use berth_apiserver::{ApiServer, ApiServerConfig};
 use berth_store::DatastoreConfig;
 use berth_store::compactor::CompactionPolicy;
 use clap::Args;
@@ -24,6 +27,48 @@ pub struct ServerArgs {
     /// 0s disables automatic compaction.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     etcd_compaction_interval: Duration,
+
+    /// Port of the HTTPS API.
+    #[arg(long, default_value_t = 6443)]
+    https_listen_port: u16,
+
+    /// Address the API listens on.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind_address: IpAddr,
+
+    /// Where to write the admin kubeconfig (mode 0600).
+    #[arg(
+        long,
+        env = "BERTH_KUBECONFIG_OUTPUT",
+        default_value = "/etc/berth/berth.yaml"
+    )]
+    write_kubeconfig: PathBuf,
+
+    /// Extra names or addresses for the API's serving certificate (repeatable).
+    #[arg(long)]
+    tls_san: Vec<String>,
+
+    /// Service addresses; the first one is the `kubernetes` Service's.
+    #[arg(long, default_value = "10.43.0.0/16", value_parser = parse_first_service_ip)]
+    service_cidr: IpAddr,
+}
+
+/// The first usable address of an IPv4 CIDR such as `10.43.0.0/16` (the `kubernetes` Service).
+fn parse_first_service_ip(text: &str) -> Result<IpAddr, String> {
+    let (address, bits) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not a CIDR like 10.43.0.0/16"))?;
+    let address: Ipv4Addr = address
+        .parse()
+        .map_err(|_| format!("{text:?}: {address:?} is not an IPv4 address"))?;
+    let bits: u32 = bits
+        .parse()
+        .ok()
+        .filter(|b| (8..=30).contains(b))
+        .ok_or_else(|| format!("{text:?}: the prefix length must be 8 to 30"))?;
+    let mask = u32::MAX << (32 - bits);
+    let network = u32::from(address) & mask;
+    Ok(IpAddr::V4(Ipv4Addr::from(network + 1)))
 }
 
 /// Parses `300ms`, `30s`, `5m`, `1h`.
@@ -49,11 +94,22 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         DatastoreConfig::from_endpoint(args.datastore_endpoint.as_deref(), &args.data_dir)?;
     config.compaction = (!args.etcd_compaction_interval.is_zero())
         .then(|| CompactionPolicy::with_window(args.etcd_compaction_interval));
+    let api = ApiServerConfig {
+        data_dir: args.data_dir.clone(),
+        bind_address: args.bind_address,
+        port: args.https_listen_port,
+        tls_san: args.tls_san.clone(),
+        kubernetes_service_ip: args.service_cidr,
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, api, args.write_kubeconfig))
 }
 
-async fn serve(config: DatastoreConfig) -> anyhow::Result<()> {
+async fn serve(
+    config: DatastoreConfig,
+    api: ApiServerConfig,
+    kubeconfig: PathBuf,
+) -> anyhow::Result<()> {
     let store = berth_store::open(&config)
         .await
         .context("opening the datastore")?;
@@ -62,11 +118,25 @@ async fn serve(config: DatastoreConfig) -> anyhow::Result<()> {
         .await
         .context("reading the datastore's revision")?;
     tracing::info!(store = %store.describe(), %revision, "datastore ready");
-    tracing::warn!(
-        "the Kubernetes API server is not part of this build yet: only the datastore runs"
-    );
+    let server = ApiServer::start(api.clone(), store.clone())
+        .await
+        .context("starting the API server")?;
+    let host = if api.bind_address.is_unspecified() || api.bind_address.is_loopback() {
+        "127.0.0.1".to_string()
+    } else {
+        api.bind_address.to_string()
+    };
+    let url = format!("https://{host}:{}", server.local_addr.port());
+    berth_apiserver::pki::write_private(
+        &kubeconfig,
+        server.admin_kubeconfig(&url).as_bytes(),
+        0o600,
+    )
+    .with_context(|| format!("writing the kubeconfig {}", kubeconfig.display()))?;
+    tracing::info!(address = %server.local_addr, kubeconfig = %kubeconfig.display(), "API server ready");
     shutdown_signal().await?;
     tracing::info!("shutting down");
+    drop(server);
     drop(store);
     Ok(())
 }
@@ -98,6 +168,21 @@ mod tests {
         }
         for bad in ["5", "m", "5d", "-1s", ""] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_kubernetes_service_takes_the_first_address() {
+        assert_eq!(
+            parse_first_service_ip("10.43.0.0/16"),
+            Ok("10.43.0.1".parse().expect("ip"))
+        );
+        assert_eq!(
+            parse_first_service_ip("10.96.5.7/12"),
+            Ok("10.96.0.1".parse().expect("ip"))
+        );
+        for bad in ["10.43.0.0", "10.43.0.0/33", "x/16", "fd00::/64"] {
+            assert!(parse_first_service_ip(bad).is_err(), "{bad}");
         }
     }
 }

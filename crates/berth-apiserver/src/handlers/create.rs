@@ -1,0 +1,27 @@
+//! `POST` to a collection: create an object (201).
+
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::{Query, json, read_object};
+use crate::registry::Registry;
+use crate::routes::Target;
+use crate::status::ApiError;
+
+pub async fn create(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if target.subresource.is_some() {
+        return Err(ApiError::method_not_allowed("POST", "a subresource"));
+    }
+    let object = read_object(headers, body).await?;
+    let created = registry
+        .create(target.rt, target.namespace(), object, query.dry_run())
+        .await?;
+    Ok(json(201, &created.to_value()))
+}

@@ -1,0 +1,128 @@
+//! REST verbs on resources: one file per verb. [`dispatch`] maps method + [`Target`] + query to
+//! a verb; the helpers here negotiate content and read bodies.
+
+mod create;
+mod delete;
+mod get;
+mod list;
+mod update;
+mod watch;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use berth_api::Object;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::registry::Registry;
+use crate::routes::Target;
+use crate::status::ApiError;
+
+/// Request bodies larger than this are refused with 413 (upstream's limit is 3 MiB).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// The query parameters of resource requests (unknown ones, such as `timeout` or `pretty`,
+/// are accepted and ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Query {
+    pub watch: Option<String>,
+    pub resource_version: Option<String>,
+    pub timeout_seconds: Option<u64>,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub limit: Option<usize>,
+    #[serde(rename = "continue")]
+    pub continue_token: Option<String>,
+    pub include_object: Option<String>,
+    pub dry_run: Option<String>,
+}
+
+impl Query {
+    pub fn is_watch(&self) -> bool {
+        matches!(self.watch.as_deref(), Some("true" | "1"))
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.dry_run.as_deref() == Some("All")
+    }
+}
+
+/// Whether the client asked for a `Table` (kubectl's human-readable `get`).
+pub fn wants_table(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("as=Table"))
+}
+
+pub fn json(status: u16, body: &Value) -> Response {
+    let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Reads a JSON body into an [`Object`], with upstream's errors for size and format.
+pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if !(media.is_empty() || media == "application/json" || media == "*/*") {
+        return Err(ApiError::unsupported_media_type(content_type));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not a valid object: {e}")))
+}
+
+/// Routes a resource request to its verb.
+pub async fn dispatch(
+    registry: &Registry,
+    method: &Method,
+    target: Target,
+    query: Query,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let what = target.rt.qualified_plural();
+    if let Some(sub) = target.subresource.as_deref() {
+        // Of the subresources only status is served by this increment.
+        if sub != "status" {
+            return Err(ApiError::method_not_allowed(
+                method.as_str(),
+                &format!("{what}/{sub}"),
+            ));
+        }
+    }
+    let table = wants_table(headers);
+    match (method.clone(), target.name.is_some()) {
+        (Method::GET, true) => get::get(registry, &target, &query, table).await,
+        (Method::GET, false) if query.is_watch() => {
+            watch::watch(registry, &target, &query, table).await
+        }
+        (Method::GET, false) => list::list(registry, &target, &query, table).await,
+        (Method::POST, false) => create::create(registry, &target, &query, headers, body).await,
+        (Method::PUT, true) => update::update(registry, &target, &query, headers, body).await,
+        (Method::DELETE, true) => delete::delete(registry, &target, &query, body).await,
+        (method, _) => Err(ApiError::method_not_allowed(method.as_str(), &what)),
+    }
+    .map(IntoResponse::into_response)
+}

@@ -1,0 +1,37 @@
+//! `PUT` of an object (or its `status`): replace it, honouring `resourceVersion` as a
+//! precondition.
+
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::{Query, json, read_object};
+use crate::registry::{Registry, WriteScope};
+use crate::routes::Target;
+use crate::status::ApiError;
+
+pub async fn update(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let name = target.name.as_deref().unwrap_or_default();
+    let object = read_object(headers, body).await?;
+    let scope = match target.subresource.as_deref() {
+        Some("status") => WriteScope::Status,
+        _ => WriteScope::Main,
+    };
+    let updated = registry
+        .update(
+            target.rt,
+            target.namespace(),
+            name,
+            object,
+            scope,
+            query.dry_run(),
+        )
+        .await?;
+    Ok(json(200, &updated.to_value()))
+}

@@ -1,0 +1,145 @@
+//! Berth's Kubernetes API server: what real kubectl and client libraries talk to.
+//!
+//! Layers, outside in: [`serve`] (TLS, HTTP/1.1 + h2) → [`router`] (fixed endpoints,
+//! [`authn`], [`discovery`], resource paths parsed by [`routes`]) → [`handlers`] (one file per
+//! verb; watch streams) → [`registry`] (objects in the [`berth_store::Store`], server-set
+//! metadata, optimistic concurrency). Errors are [`status::ApiError`]s rendered as Kubernetes
+//! `Status`; lists and objects can be printed as Tables ([`table`]). [`pki`] creates the CA and
+//! certificates on first start; [`kubeconfig`] writes the admin's kubeconfig.
+
+pub mod authn;
+pub mod discovery;
+mod handlers;
+pub mod kubeconfig;
+pub mod openapi;
+pub mod pki;
+pub mod registry;
+pub mod router;
+pub mod routes;
+pub mod serve;
+pub mod status;
+pub mod table;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use berth_store::Store;
+use tokio::task::JoinHandle;
+
+use authn::{Authenticator, User};
+use pki::{Pki, PkiError};
+use registry::Registry;
+use router::{AppState, router};
+
+/// How to run the API server.
+#[derive(Debug, Clone)]
+pub struct ApiServerConfig {
+    pub data_dir: PathBuf,
+    pub bind_address: IpAddr,
+    pub port: u16,
+    /// Extra names and addresses for the serving certificate.
+    pub tls_san: Vec<String>,
+    /// The first address of the Service CIDR (the `kubernetes` Service), also a SAN.
+    pub kubernetes_service_ip: IpAddr,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiServerError {
+    #[error("setting up certificates")]
+    Pki(#[from] PkiError),
+    #[error("setting up TLS")]
+    Tls(#[from] serve::TlsError),
+    #[error("listening on {address}")]
+    Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("creating the system namespaces: {0}")]
+    Bootstrap(String),
+}
+
+/// A running API server; dropping it stops accepting connections.
+pub struct ApiServer {
+    pub local_addr: SocketAddr,
+    pub pki: Pki,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+impl ApiServer {
+    pub async fn start(
+        config: ApiServerConfig,
+        store: Arc<dyn Store>,
+    ) -> Result<ApiServer, ApiServerError> {
+        let mut names: Vec<String> = vec!["127.0.0.1".into(), "localhost".into()];
+        names.extend(hostname());
+        if !config.bind_address.is_unspecified() {
+            names.push(config.bind_address.to_string());
+        }
+        names.extend(
+            [
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+            ]
+            .map(String::from),
+        );
+        names.push(config.kubernetes_service_ip.to_string());
+        names.extend(config.tls_san.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(n.clone()));
+
+        let pki = Pki::load_or_create(&config.data_dir, &names)?;
+        let registry = Registry::new(store);
+        registry
+            .ensure_system_namespaces()
+            .await
+            .map_err(|e| ApiServerError::Bootstrap(e.message))?;
+        let tls = serve::tls_config(
+            &pki.ca_cert_pem,
+            &pki.serving_cert_pem,
+            &pki.serving_key_pem,
+        )?;
+        let address = SocketAddr::new(config.bind_address, config.port);
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| ApiServerError::Listen { address, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ApiServerError::Listen { address, source })?;
+        let auth = Arc::new(Authenticator::new().with_token(
+            pki.token.clone(),
+            User {
+                name: "system:admin".into(),
+                groups: vec!["system:masters".into(), "system:authenticated".into()],
+            },
+        ));
+        let app = router(AppState { registry }, auth);
+        let task = tokio::spawn(serve::serve(listener, tls, app));
+        Ok(ApiServer {
+            local_addr,
+            pki,
+            task,
+        })
+    }
+
+    /// The admin kubeconfig for reaching this server at `server_url`.
+    pub fn admin_kubeconfig(&self, server_url: &str) -> String {
+        kubeconfig::admin_kubeconfig(&self.pki, server_url)
+    }
+}

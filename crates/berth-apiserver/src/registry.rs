@@ -1,0 +1,498 @@
+//! The registry: Kubernetes objects in the store. It owns the key layout
+//! (`<storage prefix><namespace>/<name>`), the encoding (JSON without `resourceVersion`, which
+//! is the key's `mod_revision`), the server-set metadata, and optimistic concurrency.
+//!
+//! Invariants:
+//! - `metadata.resourceVersion` of every object returned is the store revision of its last write.
+//! - `uid` and `creationTimestamp` are set on create and never change.
+//! - `generation` starts at 1 and grows only when the object's spec (everything but metadata
+//!   and status) changes.
+//! - Writes through the main resource keep the stored `status` of resources that have a status
+//!   subresource; writes through `/status` change only `status`.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use berth_api::names::{self, NameRule};
+use berth_api::selector::{FieldSelector, LabelSelector};
+use berth_api::{Object, ResourceType};
+use berth_store::{KeyValue, RangeRequest, Revision, Store, StoreError};
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::status::ApiError;
+
+/// Namespaces that always exist.
+pub const SYSTEM_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+#[derive(Clone)]
+pub struct Registry {
+    store: Arc<dyn Store>,
+}
+
+/// Options of a list request.
+#[derive(Debug, Default, Clone)]
+pub struct ListOptions {
+    pub labels: LabelSelector,
+    pub fields: FieldSelector,
+    pub limit: Option<usize>,
+    pub continue_token: Option<String>,
+}
+
+pub struct ListResult {
+    pub items: Vec<Object>,
+    pub revision: Revision,
+    pub continue_token: Option<String>,
+    pub remaining: Option<u64>,
+}
+
+/// Which part of an object a write may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteScope {
+    Main,
+    Status,
+}
+
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn random_suffix() -> String {
+    // Upstream's alphabet: no vowels, no confusable characters.
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    bytes[..5]
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The part of an object that `generation` tracks: everything but metadata and status.
+fn spec_of(object: &Object) -> Value {
+    let mut body = object.body.clone();
+    body.remove("status");
+    Value::Object(body)
+}
+
+/// Whether objects of this resource carry `metadata.generation`: workloads and the other kinds
+/// whose controllers report `observedGeneration` (upstream leaves it unset on ConfigMaps,
+/// Secrets, Services, Namespaces, …).
+fn tracks_generation(rt: &ResourceType) -> bool {
+    match rt.group {
+        "" => matches!(rt.plural, "pods" | "replicationcontrollers"),
+        "apps" | "batch" | "autoscaling" | "policy" | "networking.k8s.io" => true,
+        _ => false,
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ContinueToken {
+    rv: i64,
+    start: String,
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn Store>) -> Registry {
+        Registry { store }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The key prefix of a resource in one namespace, or in all.
+    pub fn prefix(rt: &ResourceType, namespace: Option<&str>) -> String {
+        match namespace {
+            Some(ns) if rt.namespaced() => format!("{}{ns}/", rt.storage_prefix()),
+            _ => rt.storage_prefix(),
+        }
+    }
+
+    pub fn key(rt: &ResourceType, namespace: Option<&str>, name: &str) -> String {
+        format!("{}{name}", Self::prefix(rt, namespace))
+    }
+
+    /// Decodes a stored object; its resourceVersion is the key's revision.
+    pub fn decode(rt: &ResourceType, kv: &KeyValue) -> Result<Object, ApiError> {
+        let mut object = Object::from_json(&kv.value).map_err(|e| {
+            ApiError::internal(format!("stored object {} is not valid JSON: {e}", kv.key))
+        })?;
+        object.metadata.resource_version = kv.mod_revision.to_string();
+        if object.api_version.is_empty() {
+            object.api_version = rt.group_version().api_version();
+        }
+        if object.kind.is_empty() {
+            object.kind = rt.kind.to_string();
+        }
+        Ok(object)
+    }
+
+    fn encode(object: &Object) -> Bytes {
+        let mut stored = object.clone();
+        stored.metadata.resource_version.clear();
+        Bytes::from(stored.to_json())
+    }
+
+    pub async fn get(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Object, ApiError> {
+        match self.store.get(&Self::key(rt, namespace, name)).await {
+            Ok(Some(kv)) => Self::decode(rt, &kv),
+            Ok(None) => Err(ApiError::not_found(rt, name)),
+            Err(e) => Err(ApiError::from_store(e)),
+        }
+    }
+
+    /// 404 unless the namespace exists.
+    pub async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
+        let ns = berth_api::catalogue::lookup("", "v1", "namespaces")
+            .ok_or_else(|| ApiError::internal("no namespaces"))?;
+        match self.store.get(&Self::key(ns, None, namespace)).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(ApiError::namespace_not_found(namespace)),
+            Err(e) => Err(ApiError::from_store(e)),
+        }
+    }
+
+    pub async fn list(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        options: &ListOptions,
+    ) -> Result<ListResult, ApiError> {
+        let prefix = Self::prefix(rt, namespace);
+        let (mut start, mut revision) = match &options.continue_token {
+            Some(token) => {
+                let bad = || ApiError::bad_request("invalid continue token");
+                let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(token)
+                    .map_err(|_| bad())?;
+                let token: ContinueToken = serde_json::from_slice(&raw).map_err(|_| bad())?;
+                if !token.start.starts_with(&prefix) {
+                    return Err(bad());
+                }
+                (Some(token.start), Some(Revision::new(token.rv)))
+            }
+            None => (None, None),
+        };
+        let mut items = Vec::new();
+        loop {
+            let want = options.limit.map(|l| l.saturating_sub(items.len()).max(1));
+            let mut request = RangeRequest::prefix(prefix.clone());
+            request.start_after = start.clone();
+            request.limit = want;
+            request.revision = revision;
+            let page = match self.store.range(request).await {
+                Ok(page) => page,
+                Err(StoreError::Compacted { .. }) if options.continue_token.is_some() => {
+                    return Err(ApiError::gone(
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+                    ));
+                }
+                Err(e) => return Err(ApiError::from_store(e)),
+            };
+            revision = Some(page.revision);
+            let last_key = page.kvs.last().map(|kv| kv.key.clone());
+            for kv in &page.kvs {
+                let object = Self::decode(rt, kv)?;
+                if options.labels.matches(&object.metadata.labels)
+                    && (options.fields.is_empty() || options.fields.matches(&object.to_value()))
+                {
+                    items.push(object);
+                }
+            }
+            let full = options.limit.is_some_and(|l| items.len() >= l);
+            if !page.more || last_key.is_none() {
+                return Ok(ListResult {
+                    items,
+                    revision: page.revision,
+                    continue_token: None,
+                    remaining: None,
+                });
+            }
+            start = last_key;
+            if full {
+                let token = ContinueToken {
+                    rv: page.revision.get(),
+                    start: start.clone().unwrap_or_default(),
+                };
+                let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(serde_json::to_vec(&token).unwrap_or_default());
+                let remaining = (options.labels.is_empty() && options.fields.is_empty())
+                    .then(|| page.count.saturating_sub(page.kvs.len() as u64));
+                return Ok(ListResult {
+                    items,
+                    revision: page.revision,
+                    continue_token: Some(token),
+                    remaining,
+                });
+            }
+        }
+    }
+
+    /// Checks a body's identity against the URL: kind and apiVersion (when given) must be the
+    /// resource's, the namespace (when given) the URL's.
+    pub fn check_identity(
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        object: &mut Object,
+    ) -> Result<(), ApiError> {
+        let api_version = rt.group_version().api_version();
+        if !object.kind.is_empty() && object.kind != rt.kind {
+            return Err(ApiError::bad_request(format!(
+                "the kind in the body ({}) does not match the kind of the URL ({})",
+                object.kind, rt.kind
+            )));
+        }
+        if !object.api_version.is_empty() && object.api_version != api_version {
+            return Err(ApiError::bad_request(format!(
+                "the apiVersion in the body ({}) does not match the URL ({api_version})",
+                object.api_version
+            )));
+        }
+        object.kind = rt.kind.to_string();
+        object.api_version = api_version;
+        match namespace {
+            Some(ns) if rt.namespaced() => {
+                if !object.metadata.namespace.is_empty() && object.metadata.namespace != ns {
+                    return Err(ApiError::bad_request(format!(
+                        "the namespace of the provided object ({}) does not match the namespace sent on the request ({ns})",
+                        object.metadata.namespace
+                    )));
+                }
+                object.metadata.namespace = ns.to_string();
+            }
+            _ => object.metadata.namespace.clear(),
+        }
+        Ok(())
+    }
+
+    /// Creates an object (name or generateName), stamping server-set metadata.
+    pub async fn create(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        mut object: Object,
+        dry_run: bool,
+    ) -> Result<Object, ApiError> {
+        Self::check_identity(rt, namespace, &mut object)?;
+        if let Some(ns) = namespace.filter(|_| rt.namespaced()) {
+            self.require_namespace(ns).await?;
+        }
+        let generated =
+            object.metadata.name.is_empty() && !object.metadata.generate_name.is_empty();
+        if object.metadata.name.is_empty() && !generated {
+            return Err(ApiError::invalid(
+                rt,
+                "",
+                vec![(
+                    "metadata.name".into(),
+                    "name or generateName is required".into(),
+                    "FieldValueRequired",
+                )],
+            ));
+        }
+        let rule = NameRule::for_resource(rt.group, rt.plural);
+        let meta = &mut object.metadata;
+        meta.uid = uuid::Uuid::new_v4().to_string();
+        meta.creation_timestamp = now_rfc3339();
+        meta.generation = tracks_generation(rt).then_some(1);
+        meta.resource_version.clear();
+        meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+        if rt.group.is_empty() && rt.plural == "namespaces" {
+            object
+                .body
+                .insert("spec".into(), json!({"finalizers": ["kubernetes"]}));
+            object
+                .body
+                .insert("status".into(), json!({"phase": "Active"}));
+        }
+        // A generated name that collides is retried with a new suffix, as upstream.
+        for _ in 0..8 {
+            if generated {
+                object.metadata.name =
+                    format!("{}{}", object.metadata.generate_name, random_suffix());
+            }
+            let name = object.metadata.name.clone();
+            if let Err(message) = names::validate(&name, rule) {
+                return Err(ApiError::invalid(
+                    rt,
+                    &name,
+                    vec![(
+                        "metadata.name".into(),
+                        format!("Invalid value: \"{name}\": {message}"),
+                        "FieldValueInvalid",
+                    )],
+                ));
+            }
+            if dry_run {
+                return match self.store.get(&Self::key(rt, namespace, &name)).await {
+                    Ok(Some(_)) => Err(ApiError::already_exists(rt, &name)),
+                    Ok(None) => Ok(object),
+                    Err(e) => Err(ApiError::from_store(e)),
+                };
+            }
+            match self
+                .store
+                .create(&Self::key(rt, namespace, &name), Self::encode(&object))
+                .await
+            {
+                Ok(kv) => {
+                    object.metadata.resource_version = kv.mod_revision.to_string();
+                    return Ok(object);
+                }
+                Err(StoreError::AlreadyExists { .. }) if generated => continue,
+                Err(StoreError::AlreadyExists { .. }) => {
+                    return Err(ApiError::already_exists(rt, &name));
+                }
+                Err(e) => return Err(ApiError::from_store(e)),
+            }
+        }
+        Err(ApiError::internal("could not generate a unique name"))
+    }
+
+    /// Replaces an object. A non-empty `metadata.resourceVersion` in the body must be the
+    /// current one (409 otherwise); without one the write retries on concurrent changes.
+    pub async fn update(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        mut object: Object,
+        scope: WriteScope,
+        dry_run: bool,
+    ) -> Result<Object, ApiError> {
+        Self::check_identity(rt, namespace, &mut object)?;
+        if !object.metadata.name.is_empty() && object.metadata.name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                object.metadata.name
+            )));
+        }
+        object.metadata.name = name.to_string();
+        let key = Self::key(rt, namespace, name);
+        let precondition = object.metadata.resource_version.clone();
+        loop {
+            let current = match self.store.get(&key).await {
+                Ok(Some(kv)) => kv,
+                Ok(None) => return Err(ApiError::not_found(rt, name)),
+                Err(e) => return Err(ApiError::from_store(e)),
+            };
+            if !precondition.is_empty() && precondition != current.mod_revision.to_string() {
+                return Err(ApiError::conflict(rt, name));
+            }
+            let existing = Self::decode(rt, &current)?;
+            let mut next = match scope {
+                WriteScope::Main => {
+                    let mut next = object.clone();
+                    if rt.subresource("status").is_some() {
+                        match existing.body.get("status") {
+                            Some(status) => next.body.insert("status".into(), status.clone()),
+                            None => next.body.remove("status"),
+                        };
+                    }
+                    next
+                }
+                WriteScope::Status => {
+                    let mut next = existing.clone();
+                    match object.body.get("status") {
+                        Some(status) => next.body.insert("status".into(), status.clone()),
+                        None => next.body.remove("status"),
+                    };
+                    next
+                }
+            };
+            let meta = &mut next.metadata;
+            meta.uid = existing.metadata.uid.clone();
+            meta.creation_timestamp = existing.metadata.creation_timestamp.clone();
+            meta.deletion_timestamp = existing.metadata.deletion_timestamp.clone();
+            meta.deletion_grace_period_seconds = existing.metadata.deletion_grace_period_seconds;
+            meta.generate_name = existing.metadata.generate_name.clone();
+            let spec_changed = spec_of(&next) != spec_of(&existing);
+            next.metadata.generation = existing
+                .metadata
+                .generation
+                .map(|g| if spec_changed { g + 1 } else { g });
+            if dry_run {
+                next.metadata.resource_version = current.mod_revision.to_string();
+                return Ok(next);
+            }
+            match self
+                .store
+                .update(&key, Self::encode(&next), current.mod_revision)
+                .await
+            {
+                Ok(kv) => {
+                    next.metadata.resource_version = kv.mod_revision.to_string();
+                    return Ok(next);
+                }
+                Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
+                Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
+                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
+                Err(e) => return Err(ApiError::from_store(e)),
+            }
+        }
+    }
+
+    /// Deletes an object, returning its last state (with the delete's resourceVersion).
+    /// `precondition_rv`/`precondition_uid` come from DeleteOptions.preconditions.
+    pub async fn delete(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        precondition_uid: Option<&str>,
+        precondition_rv: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Object, ApiError> {
+        let key = Self::key(rt, namespace, name);
+        let current = match self.store.get(&key).await {
+            Ok(Some(kv)) => kv,
+            Ok(None) => return Err(ApiError::not_found(rt, name)),
+            Err(e) => return Err(ApiError::from_store(e)),
+        };
+        let object = Self::decode(rt, &current)?;
+        if precondition_uid.is_some_and(|uid| uid != object.metadata.uid)
+            || precondition_rv.is_some_and(|rv| rv != object.metadata.resource_version)
+        {
+            return Err(ApiError::conflict(rt, name));
+        }
+        if dry_run {
+            return Ok(object);
+        }
+        match self.store.delete(&key, Some(current.mod_revision)).await {
+            Ok(deleted) => {
+                let mut object = object;
+                object.metadata.resource_version = deleted.revision.to_string();
+                Ok(object)
+            }
+            Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(rt, name)),
+            Err(StoreError::NotFound { .. }) => Err(ApiError::not_found(rt, name)),
+            Err(e) => Err(ApiError::from_store(e)),
+        }
+    }
+
+    /// Creates the namespaces that always exist, if missing.
+    pub async fn ensure_system_namespaces(&self) -> Result<(), ApiError> {
+        let rt = berth_api::catalogue::lookup("", "v1", "namespaces")
+            .ok_or_else(|| ApiError::internal("no namespaces"))?;
+        for name in SYSTEM_NAMESPACES {
+            let mut object = Object::default();
+            object.metadata.name = (*name).to_string();
+            match self.create(rt, None, object, false).await {
+                Ok(_) => {}
+                Err(e) if e.reason == "AlreadyExists" => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}

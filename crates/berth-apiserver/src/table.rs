@@ -1,0 +1,446 @@
+//! Server-side printing: objects → `meta.k8s.io/v1` `Table` with upstream's columns, so
+//! `kubectl get` shows what users expect. Kinds without a printer here get upstream's default
+//! columns (Name, Created At).
+
+use berth_api::{Object, ResourceType};
+use serde_json::{Value, json};
+
+/// `includeObject` of a Table request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeObject {
+    None,
+    Metadata,
+    Object,
+}
+
+impl IncludeObject {
+    pub fn parse(text: Option<&str>) -> IncludeObject {
+        match text {
+            Some("None") => IncludeObject::None,
+            Some("Object") => IncludeObject::Object,
+            _ => IncludeObject::Metadata,
+        }
+    }
+}
+
+/// Kubernetes' `duration.HumanDuration`: `45s`, `3m12s`, `5h3m`, `2d4h`, `3y20d`.
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    let s = seconds.max(0);
+    let (m, h) = (s / 60, s / 3600);
+    let d = h / 24;
+    let y = d / 365;
+    if s < 120 {
+        format!("{s}s")
+    } else if m < 10 {
+        if s % 60 == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        }
+    } else if m < 180 {
+        format!("{m}m")
+    } else if h < 8 {
+        if m % 60 == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        }
+    } else if h < 48 {
+        format!("{h}h")
+    } else if h < 24 * 8 {
+        if h % 24 == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{}h", h % 24)
+        }
+    } else if d < 365 * 2 {
+        format!("{d}d")
+    } else if d < 365 * 8 {
+        if d % 365 == 0 {
+            format!("{y}y")
+        } else {
+            format!("{y}y{}d", d % 365)
+        }
+    } else {
+        format!("{y}y")
+    }
+}
+
+fn age(object: &Object) -> String {
+    let created: Result<jiff::Timestamp, _> = object.metadata.creation_timestamp.parse();
+    match created {
+        Ok(t) => human_duration(jiff::Timestamp::now().as_second() - t.as_second()),
+        Err(_) => "<unknown>".into(),
+    }
+}
+
+fn column(name: &str, kind: &str, format: &str, priority: i32, description: &str) -> Value {
+    json!({"name": name, "type": kind, "format": format, "description": description, "priority": priority})
+}
+
+fn get<'a>(object: &'a Object, path: &[&str]) -> &'a Value {
+    let mut current = object.body.get(path[0]).unwrap_or(&Value::Null);
+    for p in &path[1..] {
+        current = current.get(p).unwrap_or(&Value::Null);
+    }
+    current
+}
+
+fn count(value: &Value) -> i64 {
+    match value {
+        Value::Object(m) => m.len() as i64,
+        Value::Array(a) => a.len() as i64,
+        _ => 0,
+    }
+}
+
+fn text(value: &Value, default: &str) -> String {
+    value
+        .as_str()
+        .map_or_else(|| default.to_string(), str::to_string)
+}
+
+/// Builds one row's cells.
+type RowFn = fn(&Object) -> Vec<Value>;
+
+/// Columns and a row builder for one kind.
+fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
+    let name = column(
+        "Name",
+        "string",
+        "name",
+        0,
+        "Name must be unique within a namespace.",
+    );
+    let age_col = column(
+        "Age",
+        "string",
+        "",
+        0,
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
+    );
+    match (rt.group, rt.kind) {
+        ("", "Namespace") => (
+            vec![
+                name,
+                column("Status", "string", "", 0, "The status of the namespace"),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["status", "phase"]), "Active")),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "ConfigMap") => (
+            vec![
+                name,
+                column("Data", "string", "", 0, "Number of data items"),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(count(get(o, &["data"])) + count(get(o, &["binaryData"]))),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "Secret") => (
+            vec![
+                name,
+                column("Type", "string", "", 0, "The type of the secret"),
+                column("Data", "string", "", 0, "Number of data items"),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["type"]), "Opaque")),
+                    json!(count(get(o, &["data"]))),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "Pod") => (
+            vec![
+                name,
+                column(
+                    "Ready",
+                    "string",
+                    "",
+                    0,
+                    "The aggregate readiness state of this pod for accepting traffic.",
+                ),
+                column(
+                    "Status",
+                    "string",
+                    "",
+                    0,
+                    "The aggregate status of the containers in this pod.",
+                ),
+                column(
+                    "Restarts",
+                    "string",
+                    "",
+                    0,
+                    "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+                ),
+                age_col,
+                column("IP", "string", "", 1, "IP address allocated to the pod."),
+                column(
+                    "Node",
+                    "string",
+                    "",
+                    1,
+                    "Name of the node assigned to this pod.",
+                ),
+                column(
+                    "Nominated Node",
+                    "string",
+                    "",
+                    1,
+                    "Name of the node nominated for this pod.",
+                ),
+                column(
+                    "Readiness Gates",
+                    "string",
+                    "",
+                    1,
+                    "The readiness gates of this pod.",
+                ),
+            ],
+            |o| {
+                let containers = count(get(o, &["spec", "containers"]));
+                let statuses = get(o, &["status", "containerStatuses"])
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let ready = statuses
+                    .iter()
+                    .filter(|s| s.get("ready").and_then(Value::as_bool) == Some(true))
+                    .count();
+                let restarts: i64 = statuses
+                    .iter()
+                    .filter_map(|s| s.get("restartCount").and_then(Value::as_i64))
+                    .sum();
+                let mut status = text(get(o, &["status", "phase"]), "Pending");
+                if let Some(reason) = get(o, &["status", "reason"]).as_str() {
+                    status = reason.to_string();
+                }
+                for s in &statuses {
+                    if let Some(reason) = s
+                        .pointer("/state/waiting/reason")
+                        .or_else(|| s.pointer("/state/terminated/reason"))
+                        .and_then(Value::as_str)
+                    {
+                        status = reason.to_string();
+                    }
+                }
+                if o.metadata.deletion_timestamp.is_some() {
+                    status = "Terminating".into();
+                }
+                vec![
+                    json!(o.metadata.name),
+                    json!(format!("{ready}/{containers}")),
+                    json!(status),
+                    json!(restarts.to_string()),
+                    json!(age(o)),
+                    json!(text(get(o, &["status", "podIP"]), "<none>")),
+                    json!(text(get(o, &["spec", "nodeName"]), "<none>")),
+                    json!(text(get(o, &["status", "nominatedNodeName"]), "<none>")),
+                    json!("<none>"),
+                ]
+            },
+        ),
+        ("apps", "Deployment") => (
+            vec![
+                name,
+                column(
+                    "Ready",
+                    "string",
+                    "",
+                    0,
+                    "Number of the pod with ready state",
+                ),
+                column(
+                    "Up-to-date",
+                    "string",
+                    "",
+                    0,
+                    "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+                ),
+                column(
+                    "Available",
+                    "string",
+                    "",
+                    0,
+                    "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                ),
+                age_col,
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    1,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    1,
+                    "Images referenced by each container in the template.",
+                ),
+                column("Selector", "string", "", 1, "Label selector for pods."),
+            ],
+            |o| {
+                let n = |path: &[&str]| get(o, path).as_i64().unwrap_or(0);
+                let containers = get(o, &["spec", "template", "spec", "containers"])
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let names: Vec<&str> = containers
+                    .iter()
+                    .filter_map(|c| c.get("name").and_then(Value::as_str))
+                    .collect();
+                let images: Vec<&str> = containers
+                    .iter()
+                    .filter_map(|c| c.get("image").and_then(Value::as_str))
+                    .collect();
+                let selector = get(o, &["spec", "selector", "matchLabels"])
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default();
+                vec![
+                    json!(o.metadata.name),
+                    json!(format!(
+                        "{}/{}",
+                        n(&["status", "readyReplicas"]),
+                        get(o, &["spec", "replicas"]).as_i64().unwrap_or(1)
+                    )),
+                    json!(n(&["status", "updatedReplicas"])),
+                    json!(n(&["status", "availableReplicas"])),
+                    json!(age(o)),
+                    json!(names.join(",")),
+                    json!(images.join(",")),
+                    json!(selector),
+                ]
+            },
+        ),
+        _ => (
+            vec![
+                name,
+                column(
+                    "Created At",
+                    "date",
+                    "",
+                    0,
+                    "CreationTimestamp is a timestamp representing the server time when this object was created.",
+                ),
+            ],
+            |o| vec![json!(o.metadata.name), json!(o.metadata.creation_timestamp)],
+        ),
+    }
+}
+
+fn row_object(object: &Object, include: IncludeObject) -> Value {
+    match include {
+        IncludeObject::None => Value::Null,
+        IncludeObject::Object => object.to_value(),
+        IncludeObject::Metadata => {
+            let mut metadata = serde_json::to_value(&object.metadata).unwrap_or(Value::Null);
+            if let Some(m) = metadata.as_object_mut() {
+                m.remove("managedFields");
+            }
+            json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata})
+        }
+    }
+}
+
+/// A Table of `objects`.
+pub fn table(
+    rt: &ResourceType,
+    objects: &[Object],
+    include: IncludeObject,
+    resource_version: &str,
+    continue_token: Option<&str>,
+) -> Value {
+    let (columns, row) = printer(rt);
+    let rows: Vec<Value> = objects
+        .iter()
+        .map(|o| {
+            let mut r = json!({"cells": row(o)});
+            let object = row_object(o, include);
+            if !object.is_null() {
+                r["object"] = object;
+            }
+            r
+        })
+        .collect();
+    let mut metadata = json!({"resourceVersion": resource_version});
+    if let Some(token) = continue_token {
+        metadata["continue"] = json!(token);
+    }
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "columnDefinitions": columns, "rows": rows})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_like_kubectl() {
+        for (secs, text) in [
+            (5, "5s"),
+            (119, "119s"),
+            (150, "2m30s"),
+            (600, "10m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 120, "3h2m"),
+            (30 * 3600, "30h"),
+            (50 * 3600, "2d2h"),
+            (10 * 86400, "10d"),
+            (800 * 86400, "2y70d"),
+            (-5, "<invalid>"),
+        ] {
+            assert_eq!(human_duration(secs), text, "{secs}");
+        }
+    }
+
+    #[test]
+    fn pods_get_upstream_columns() {
+        let rt = berth_api::catalogue::lookup("", "v1", "pods").expect("pods");
+        let pod: Object = serde_json::from_value(json!({
+            "metadata": {"name": "web-0", "creationTimestamp": "2020-01-01T00:00:00Z"},
+            "spec": {"containers": [{"name": "a"}, {"name": "b"}], "nodeName": "n1"},
+            "status": {"phase": "Running", "podIP": "10.42.0.5",
+                       "containerStatuses": [{"ready": true, "restartCount": 2}, {"ready": false, "restartCount": 1}]}
+        })).expect("pod");
+        let t = table(rt, &[pod], IncludeObject::Metadata, "7", None);
+        let names: Vec<&str> = t["columnDefinitions"]
+            .as_array()
+            .expect("cols")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(&names[..5], &["Name", "Ready", "Status", "Restarts", "Age"]);
+        let cells = &t["rows"][0]["cells"];
+        assert_eq!(cells[0], "web-0");
+        assert_eq!(cells[1], "1/2");
+        assert_eq!(cells[2], "Running");
+        assert_eq!(cells[3], "3");
+        assert_eq!(cells[5], "10.42.0.5");
+        assert_eq!(t["rows"][0]["object"]["metadata"]["name"], "web-0");
+    }
+}

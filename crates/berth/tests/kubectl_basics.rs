@@ -1,0 +1,352 @@
+//! End-to-end with the real kubectl against `berth server`: version, discovery, create, get in
+//! its output forms, replace, delete, watch, errors, authentication.
+
+mod support;
+
+use std::process::Stdio;
+
+use support::{Cluster, stdout_lines, wait_for_line};
+
+const CONFIGMAP: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+  labels: {app: web, tier: front}
+data:
+  a: \"1\"
+  b: \"2\"
+";
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: busybox:stable
+";
+
+#[test]
+fn version_reports_kubernetes_1_33() {
+    let cluster = Cluster::start();
+    let run = cluster.kubectl(&["version"]).ok();
+    assert!(
+        run.stdout.contains("Server Version: v1.33."),
+        "{}",
+        run.stdout
+    );
+    // The dispatcher ran the matching bundled kubectl, so there is no skew warning.
+    assert!(!run.stderr.contains("WARNING"), "{}", run.stderr);
+}
+
+#[test]
+fn api_resources_come_from_discovery() {
+    let cluster = Cluster::start();
+    let run = cluster.kubectl(&["api-resources"]).ok();
+    let line = |name: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{}", run.stdout))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("deployments"),
+        vec!["deployments", "deploy", "apps/v1", "true", "Deployment"]
+    );
+    assert_eq!(
+        line("namespaces"),
+        vec!["namespaces", "ns", "v1", "false", "Namespace"]
+    );
+    assert_eq!(
+        line("leases"),
+        vec!["leases", "coordination.k8s.io/v1", "true", "Lease"]
+    );
+    let legacy = cluster.kubectl(&["get", "--raw", "/apis/apps/v1"]).ok();
+    assert!(
+        legacy.stdout.contains("\"deployments/scale\""),
+        "{}",
+        legacy.stdout
+    );
+}
+
+#[test]
+fn system_namespaces_exist() {
+    let cluster = Cluster::start();
+    let run = cluster.kubectl(&["get", "namespaces"]).ok();
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(ns) && l.contains("Active")),
+            "{ns}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn create_get_replace_delete() {
+    let cluster = Cluster::start();
+    cluster.write("cm.yaml", CONFIGMAP);
+    cluster.write("deploy.yaml", DEPLOYMENT);
+
+    let run = cluster.kubectl(&["create", "-f", "cm.yaml"]).ok();
+    assert_eq!(run.stdout.trim(), "configmap/web-config created");
+    let again = cluster.kubectl(&["create", "-f", "cm.yaml"]).failed();
+    assert!(
+        again.stderr.contains("Error from server (AlreadyExists): error when creating \"cm.yaml\": configmaps \"web-config\" already exists"),
+        "{}",
+        again.stderr
+    );
+
+    // Table output with upstream's columns, -A, labels, selectors.
+    let table = cluster.kubectl(&["get", "cm"]).ok();
+    let header: Vec<&str> = table
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, vec!["NAME", "DATA", "AGE"]);
+    assert!(table.stdout.contains("web-config   2"), "{}", table.stdout);
+    let all = cluster.kubectl(&["get", "cm", "-A"]).ok();
+    assert!(
+        all.stdout
+            .lines()
+            .any(|l| l.starts_with("default") && l.contains("web-config")),
+        "{}",
+        all.stdout
+    );
+    let labels = cluster.kubectl(&["get", "cm", "--show-labels"]).ok();
+    assert!(
+        labels.stdout.contains("app=web,tier=front"),
+        "{}",
+        labels.stdout
+    );
+    let selected = cluster
+        .kubectl(&[
+            "get",
+            "cm",
+            "-l",
+            "app in (web,db),tier!=back",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(selected.stdout.trim(), "configmap/web-config");
+    let none = cluster
+        .kubectl(&["get", "cm", "-l", "app=db", "-o", "name"])
+        .ok();
+    assert_eq!(none.stdout.trim(), "");
+
+    // Machine-readable forms carry server-set metadata.
+    let value = cluster
+        .kubectl(&[
+            "get",
+            "cm",
+            "web-config",
+            "-o",
+            "jsonpath={.data.b} {.metadata.uid}",
+        ])
+        .ok();
+    let parts: Vec<&str> = value.stdout.split(' ').collect();
+    assert_eq!(parts[0], "2");
+    assert_eq!(parts[1].len(), 36, "a UUID: {}", value.stdout);
+    let yaml = cluster
+        .kubectl(&["get", "cm", "web-config", "-o", "yaml"])
+        .ok();
+    for field in [
+        "creationTimestamp:",
+        "resourceVersion:",
+        "uid:",
+        "namespace: default",
+    ] {
+        assert!(
+            yaml.stdout.contains(field),
+            "{field} missing:\n{}",
+            yaml.stdout
+        );
+    }
+
+    // Deployments: created, printed with their columns, replaced (generation follows spec).
+    cluster.kubectl(&["create", "-f", "deploy.yaml"]).ok();
+    let wide = cluster.kubectl(&["get", "deploy", "-o", "wide"]).ok();
+    let header: Vec<&str> = wide
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        vec![
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ]
+    );
+    assert!(
+        wide.stdout.contains("busybox:stable") && wide.stdout.contains("app=web"),
+        "{}",
+        wide.stdout
+    );
+    let generation = |c: &Cluster| {
+        c.kubectl(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.metadata.generation}",
+        ])
+        .ok()
+        .stdout
+    };
+    assert_eq!(generation(&cluster), "1");
+    cluster.kubectl(&["replace", "-f", "deploy.yaml"]).ok();
+    assert_eq!(generation(&cluster), "1", "same spec, same generation");
+    cluster.write(
+        "deploy.yaml",
+        &DEPLOYMENT.replace("replicas: 2", "replicas: 3"),
+    );
+    cluster.kubectl(&["replace", "-f", "deploy.yaml"]).ok();
+    assert_eq!(generation(&cluster), "2", "spec changed");
+    let all = cluster.kubectl(&["get", "all"]).ok();
+    assert!(all.stdout.contains("deployment.apps/web"), "{}", all.stdout);
+
+    let deleted = cluster.kubectl(&["delete", "-f", "deploy.yaml"]).ok();
+    assert_eq!(deleted.stdout.trim(), "deployment.apps \"web\" deleted");
+    let missing = cluster.kubectl(&["get", "deploy", "web"]).failed();
+    assert!(
+        missing
+            .stderr
+            .contains("Error from server (NotFound): deployments.apps \"web\" not found"),
+        "{}",
+        missing.stderr
+    );
+    let nope = cluster.kubectl(&["get", "pod", "nope"]).failed();
+    assert!(
+        nope.stderr.contains("pods \"nope\" not found"),
+        "{}",
+        nope.stderr
+    );
+}
+
+#[test]
+fn chunked_lists_return_everything() {
+    let cluster = Cluster::start();
+    for i in 0..7 {
+        cluster.kubectl_stdin(
+            &["create", "-f", "-"],
+            &format!("{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"c{i}\"}}}}"),
+        )
+        .ok();
+    }
+    let run = cluster
+        .kubectl(&["get", "cm", "--chunk-size=2", "-o", "name"])
+        .ok();
+    let names: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        names,
+        (0..7)
+            .map(|i| format!("configmap/c{i}"))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn writes_into_a_missing_namespace_are_404() {
+    let cluster = Cluster::start();
+    cluster.write("cm.yaml", CONFIGMAP);
+    let run = cluster
+        .kubectl(&["create", "-f", "cm.yaml", "-n", "nope"])
+        .failed();
+    assert!(
+        run.stderr.contains("namespaces \"nope\" not found"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn get_watch_shows_changes() {
+    let cluster = Cluster::start();
+    cluster.write("cm.yaml", CONFIGMAP);
+    let mut watch = cluster
+        .kubectl_command()
+        .args(["get", "cm", "-w"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    let lines = stdout_lines(&mut watch);
+    // Nothing exists yet; the first row appears when the object is created.
+    cluster.kubectl(&["create", "-f", "cm.yaml"]).ok();
+    let row = wait_for_line(&lines, "web-config");
+    assert!(row.contains("2"), "{row}");
+    cluster.kubectl(&["delete", "cm", "web-config"]).ok();
+    let row = wait_for_line(&lines, "web-config");
+    assert!(row.starts_with("web-config"), "{row}");
+    let _ = watch.kill();
+    let _ = watch.wait();
+}
+
+#[test]
+fn bad_credentials_are_refused() {
+    let cluster = Cluster::start();
+    let kubeconfig = std::fs::read_to_string(cluster.kubeconfig()).expect("kubeconfig");
+    // Same CA and server, but a bearer token instead of the client certificate.
+    let server = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .expect("server");
+    let ca = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
+        .expect("ca");
+    let with_token = |token: &str| {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: {server}\n  name: c\ncontexts:\n- context:\n    cluster: c\n    user: u\n  name: c\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: {token}\n"
+        )
+    };
+    let wrong = cluster.write("wrong.yaml", &with_token("not-the-token"));
+    let run = cluster
+        .kubectl(&["--kubeconfig", wrong.to_str().expect("utf-8"), "get", "ns"])
+        .failed();
+    assert!(
+        run.stderr.contains("You must be logged in to the server"),
+        "{}",
+        run.stderr
+    );
+
+    let token = std::fs::read_to_string(cluster.path().join("data/server/token")).expect("token");
+    let right = cluster.write("right.yaml", &with_token(token.trim()));
+    let run = cluster
+        .kubectl(&[
+            "--kubeconfig",
+            right.to_str().expect("utf-8"),
+            "get",
+            "ns",
+            "default",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(run.stdout.trim(), "namespace/default");
+}
