@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod names;
 pub mod object;
 pub mod selector;
+pub mod strategic_merge;
 
 pub use catalogue::{GroupVersion, ResourceType, Scope, Subresource};
 pub use object::{Object, ObjectMeta};

@@ -100,6 +100,11 @@ impl ApiError {
         )
     }
 
+    /// 422 for a patch that cannot be applied to the object.
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::new(422, "Invalid", message)
+    }
+
     pub fn gone(message: impl Into<String>) -> ApiError {
         ApiError::new(410, "Expired", message)
     }

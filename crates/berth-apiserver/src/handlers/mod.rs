@@ -5,6 +5,8 @@ mod create;
 mod delete;
 mod get;
 mod list;
+mod patch;
+mod scale;
 mod update;
 mod watch;
 
@@ -103,9 +105,13 @@ pub async fn dispatch(
     body: Body,
 ) -> Result<Response, ApiError> {
     let what = target.rt.qualified_plural();
-    if let Some(sub) = target.subresource.as_deref() {
-        // Of the subresources only status is served by this increment.
-        if sub != "status" {
+    match target.subresource.as_deref() {
+        None | Some("status") => {}
+        Some("scale") => {
+            return scale::scale(registry, &target, method, &query, headers, body).await;
+        }
+        // The other subresources (log, exec, binding, eviction, …) come with their features.
+        Some(sub) => {
             return Err(ApiError::method_not_allowed(
                 method.as_str(),
                 &format!("{what}/{sub}"),
@@ -121,6 +127,7 @@ pub async fn dispatch(
         (Method::GET, false) => list::list(registry, &target, &query, table).await,
         (Method::POST, false) => create::create(registry, &target, &query, headers, body).await,
         (Method::PUT, true) => update::update(registry, &target, &query, headers, body).await,
+        (Method::PATCH, true) => patch::patch(registry, &target, &query, headers, body).await,
         (Method::DELETE, true) => delete::delete(registry, &target, &query, body).await,
         (method, _) => Err(ApiError::method_not_allowed(method.as_str(), &what)),
     }

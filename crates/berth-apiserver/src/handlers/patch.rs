@@ -1,0 +1,146 @@
+//! `PATCH`: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and strategic merge patch,
+//! applied to the current object and written back with optimistic concurrency.
+//!
+//! A `resourceVersion` the patch itself sets (kubectl does this for `diff`, and in the CSA→SSA
+//! managedFields migration) is the client's precondition: a stale one is 409. Otherwise a
+//! concurrent write is retried on the new state, as upstream. A patch that changes nothing
+//! writes nothing.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use berth_api::Object;
+use serde_json::Value;
+
+use super::{MAX_BODY_BYTES, Query, json};
+use crate::registry::{Registry, WriteScope};
+use crate::routes::Target;
+use crate::status::ApiError;
+
+/// The patch formats, from the Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchKind {
+    Json,
+    Merge,
+    Strategic,
+}
+
+impl PatchKind {
+    pub fn from_headers(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        match content_type.split(';').next().unwrap_or_default().trim() {
+            "application/json-patch+json" => Ok(PatchKind::Json),
+            "application/merge-patch+json" => Ok(PatchKind::Merge),
+            "application/strategic-merge-patch+json" => Ok(PatchKind::Strategic),
+            _ => Err(ApiError::unsupported_media_type(content_type)),
+        }
+    }
+}
+
+/// A parsed patch body.
+pub enum Patch {
+    Json(json_patch::Patch),
+    Merge(Value),
+    Strategic(Value),
+}
+
+impl Patch {
+    pub async fn read(headers: &HeaderMap, body: Body) -> Result<Patch, ApiError> {
+        let kind = PatchKind::from_headers(headers)?;
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+        let bad =
+            |e: serde_json::Error| ApiError::bad_request(format!("the patch is not valid: {e}"));
+        Ok(match kind {
+            PatchKind::Json => Patch::Json(serde_json::from_slice(&bytes).map_err(bad)?),
+            PatchKind::Merge | PatchKind::Strategic => {
+                let value: Value = serde_json::from_slice(&bytes).map_err(bad)?;
+                if !value.is_object() {
+                    return Err(ApiError::bad_request("the patch must be a JSON object"));
+                }
+                if kind == PatchKind::Merge {
+                    Patch::Merge(value)
+                } else {
+                    Patch::Strategic(value)
+                }
+            }
+        })
+    }
+
+    /// Whether the patch sets `metadata.resourceVersion` itself (a client precondition).
+    pub fn sets_resource_version(&self) -> bool {
+        match self {
+            Patch::Json(patch) => patch
+                .0
+                .iter()
+                .any(|op| *op.path() == "/metadata/resourceVersion"),
+            Patch::Merge(v) | Patch::Strategic(v) => {
+                v.pointer("/metadata/resourceVersion").is_some()
+            }
+        }
+    }
+
+    /// The patched document.
+    pub fn apply(&self, kind: &str, document: &Value) -> Result<Value, ApiError> {
+        let mut document = document.clone();
+        match self {
+            Patch::Json(patch) => json_patch::patch(&mut document, patch).map_err(|e| {
+                ApiError::unprocessable(format!("the JSON patch cannot be applied: {e}"))
+            })?,
+            Patch::Merge(patch) => json_patch::merge(&mut document, patch),
+            Patch::Strategic(patch) => {
+                document = berth_api::strategic_merge::apply(kind, &document, patch)
+                    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+            }
+        }
+        Ok(document)
+    }
+}
+
+pub async fn patch(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let name = target.name.as_deref().unwrap_or_default();
+    let patch = Patch::read(headers, body).await?;
+    let scope = match target.subresource.as_deref() {
+        Some("status") => WriteScope::Status,
+        _ => WriteScope::Main,
+    };
+    let client_precondition = patch.sets_resource_version();
+    loop {
+        let current = registry.get(target.rt, target.namespace(), name).await?;
+        let before = current.to_value();
+        let after = patch.apply(target.rt.kind, &before)?;
+        if after == before {
+            return Ok(json(200, &before));
+        }
+        let mut patched: Object = serde_json::from_value(after)
+            .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))?;
+        if !client_precondition || patched.metadata.resource_version.is_empty() {
+            patched.metadata.resource_version = current.metadata.resource_version.clone();
+        }
+        match registry
+            .update(
+                target.rt,
+                target.namespace(),
+                name,
+                patched,
+                scope,
+                query.dry_run(),
+            )
+            .await
+        {
+            Err(err) if err.reason == "Conflict" && !client_precondition => continue,
+            Err(err) => return Err(err),
+            Ok(updated) => return Ok(json(200, &updated.to_value())),
+        }
+    }
+}
