@@ -7,8 +7,10 @@
 //! a network or a runtime.
 
 pub mod catalogue;
+pub mod cidr;
 pub mod names;
 pub mod object;
+// pub mod protobuf; (pending schema)
 pub mod selector;
 pub mod strategic_merge;
 

@@ -24,12 +24,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use berth_api::cidr::Ipv4Cidr;
 use berth_store::Store;
 use tokio::task::JoinHandle;
 
 use authn::{Authenticator, User};
 use pki::{Pki, PkiError};
-use registry::Registry;
+use registry::{Registry, ServiceNetwork};
 use router::{AppState, router};
 
 /// How to run the API server.
@@ -40,8 +41,8 @@ pub struct ApiServerConfig {
     pub port: u16,
     /// Extra names and addresses for the serving certificate.
     pub tls_san: Vec<String>,
-    /// The first address of the Service CIDR (the `kubernetes` Service), also a SAN.
-    pub kubernetes_service_ip: IpAddr,
+    /// Where ClusterIPs come from; its first address is the `kubernetes` Service's (and a SAN).
+    pub service_cidr: Ipv4Cidr,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,13 +100,18 @@ impl ApiServer {
             ]
             .map(String::from),
         );
-        names.push(config.kubernetes_service_ip.to_string());
+        if let Some(first) = config.service_cidr.nth(1) {
+            names.push(first.to_string());
+        }
         names.extend(config.tls_san.iter().cloned());
         let mut seen = std::collections::HashSet::new();
         names.retain(|n| seen.insert(n.clone()));
 
         let pki = Pki::load_or_create(&config.data_dir, &names)?;
-        let registry = Registry::new(store);
+        let services = ServiceNetwork {
+            cidr: config.service_cidr,
+        };
+        let registry = Registry::new(store, services);
         registry
             .ensure_system_namespaces()
             .await
@@ -122,6 +128,10 @@ impl ApiServer {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ApiServerError::Listen { address, source })?;
+        registry
+            .ensure_kubernetes_service(&services, local_addr.port())
+            .await
+            .map_err(|e| ApiServerError::Bootstrap(e.message))?;
         let auth = Arc::new(Authenticator::new().with_token(
             pki.token.clone(),
             User {

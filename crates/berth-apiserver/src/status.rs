@@ -79,6 +79,10 @@ impl ApiError {
         .with_details(json!({"name": name, "group": rt.group, "kind": rt.plural}))
     }
 
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(403, "Forbidden", message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(400, "BadRequest", message)
     }

@@ -103,6 +103,38 @@ fn text(value: &Value, default: &str) -> String {
         .map_or_else(|| default.to_string(), str::to_string)
 }
 
+/// `k=v,k2=v2` of a label map.
+fn label_string(map: &Value) -> String {
+    map.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
+/// The CONTAINERS, IMAGES and SELECTOR cells of workloads with a pod template.
+fn template_columns(o: &Object) -> (String, String, String) {
+    let containers = get(o, &["spec", "template", "spec", "containers"])
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let field = |name: &str| {
+        containers
+            .iter()
+            .filter_map(|c| c.get(name).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    (
+        field("name"),
+        field("image"),
+        label_string(get(o, &["spec", "selector", "matchLabels"])),
+    )
+}
+
 /// Builds one row's cells.
 type RowFn = fn(&Object) -> Vec<Value>;
 
@@ -258,6 +290,321 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                 ]
             },
         ),
+        ("", "Service") => (
+            vec![
+                name,
+                column("Type", "string", "", 0, "The type of the service."),
+                column(
+                    "Cluster-IP",
+                    "string",
+                    "",
+                    0,
+                    "The cluster IP of the service.",
+                ),
+                column(
+                    "External-IP",
+                    "string",
+                    "",
+                    0,
+                    "The external IP of the service.",
+                ),
+                column("Port(s)", "string", "", 0, "The ports of the service."),
+                age_col,
+                column("Selector", "string", "", 1, "The selector of the service."),
+            ],
+            |o| {
+                let kind = text(get(o, &["spec", "type"]), "ClusterIP");
+                let cluster_ip = text(get(o, &["spec", "clusterIP"]), "<none>");
+                let ingress: Vec<String> = get(o, &["status", "loadBalancer", "ingress"])
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|i| {
+                                i.get("ip")
+                                    .or_else(|| i.get("hostname"))
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let external = match kind.as_str() {
+                    "ExternalName" => text(get(o, &["spec", "externalName"]), "<none>"),
+                    "LoadBalancer" if ingress.is_empty() => "<pending>".into(),
+                    "LoadBalancer" => ingress.join(","),
+                    _ => get(o, &["spec", "externalIPs"])
+                        .as_array()
+                        .filter(|a| !a.is_empty())
+                        .map_or_else(
+                            || "<none>".to_string(),
+                            |a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            },
+                        ),
+                };
+                let ports: Vec<String> = get(o, &["spec", "ports"])
+                    .as_array()
+                    .map(|ports| {
+                        ports
+                            .iter()
+                            .map(|p| {
+                                let port = p.get("port").and_then(Value::as_i64).unwrap_or(0);
+                                let proto =
+                                    p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+                                match p.get("nodePort").and_then(Value::as_i64) {
+                                    Some(node) => format!("{port}:{node}/{proto}"),
+                                    None => format!("{port}/{proto}"),
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let selector = Some(label_string(get(o, &["spec", "selector"])))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "<none>".into());
+                vec![
+                    json!(o.metadata.name),
+                    json!(kind),
+                    json!(cluster_ip),
+                    json!(external),
+                    json!(if ports.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        ports.join(",")
+                    }),
+                    json!(age(o)),
+                    json!(selector),
+                ]
+            },
+        ),
+        ("", "ServiceAccount") => (
+            vec![
+                name,
+                column(
+                    "Secrets",
+                    "string",
+                    "",
+                    0,
+                    "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+                ),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(count(get(o, &["secrets"]))),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "Node") => (
+            vec![
+                name,
+                column("Status", "string", "", 0, "The status of the node"),
+                column("Roles", "string", "", 0, "The roles of the node"),
+                age_col,
+                column(
+                    "Version",
+                    "string",
+                    "",
+                    0,
+                    "Kubelet Version reported by the node.",
+                ),
+                column("Internal-IP", "string", "", 1, "List of internal IPs."),
+                column("External-IP", "string", "", 1, "List of external IPs."),
+                column(
+                    "OS-Image",
+                    "string",
+                    "",
+                    1,
+                    "OS image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+                ),
+                column(
+                    "Kernel-Version",
+                    "string",
+                    "",
+                    1,
+                    "Kernel version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+                ),
+                column(
+                    "Container-Runtime",
+                    "string",
+                    "",
+                    1,
+                    "Container runtime version reported by the node.",
+                ),
+            ],
+            |o| {
+                let ready = get(o, &["status", "conditions"])
+                    .as_array()
+                    .and_then(|c| {
+                        c.iter()
+                            .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+                    })
+                    .and_then(|c| c.get("status"))
+                    .and_then(Value::as_str);
+                let mut status = match ready {
+                    Some("True") => "Ready".to_string(),
+                    _ => "NotReady".to_string(),
+                };
+                if get(o, &["spec", "unschedulable"]).as_bool() == Some(true) {
+                    status.push_str(",SchedulingDisabled");
+                }
+                let roles: Vec<&str> = o
+                    .metadata
+                    .labels
+                    .keys()
+                    .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                    .collect();
+                let address = |kind: &str| {
+                    get(o, &["status", "addresses"])
+                        .as_array()
+                        .and_then(|a| {
+                            a.iter()
+                                .find(|x| x.get("type").and_then(Value::as_str) == Some(kind))
+                        })
+                        .and_then(|x| x.get("address"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("<none>")
+                        .to_string()
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(status),
+                    json!(if roles.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        roles.join(",")
+                    }),
+                    json!(age(o)),
+                    json!(text(get(o, &["status", "nodeInfo", "kubeletVersion"]), "")),
+                    json!(address("InternalIP")),
+                    json!(address("ExternalIP")),
+                    json!(text(
+                        get(o, &["status", "nodeInfo", "osImage"]),
+                        "<unknown>"
+                    )),
+                    json!(text(
+                        get(o, &["status", "nodeInfo", "kernelVersion"]),
+                        "<unknown>"
+                    )),
+                    json!(text(
+                        get(o, &["status", "nodeInfo", "containerRuntimeVersion"]),
+                        "<unknown>"
+                    )),
+                ]
+            },
+        ),
+        ("", "Event") => (
+            vec![
+                column(
+                    "Last Seen",
+                    "string",
+                    "",
+                    0,
+                    "Time when this Event was last seen",
+                ),
+                column(
+                    "Type",
+                    "string",
+                    "",
+                    0,
+                    "Type of this event (Normal, Warning), new types could be added in the future.",
+                ),
+                column(
+                    "Reason",
+                    "string",
+                    "",
+                    0,
+                    "Reason is why the action was taken. It is human-readable.",
+                ),
+                column(
+                    "Object",
+                    "string",
+                    "",
+                    0,
+                    "The object that this event is about.",
+                ),
+                column(
+                    "Message",
+                    "string",
+                    "",
+                    0,
+                    "A human-readable description of the status of this operation.",
+                ),
+                column(
+                    "Name",
+                    "string",
+                    "name",
+                    1,
+                    "Name must be unique within a namespace.",
+                ),
+            ],
+            |o| {
+                let last: Option<jiff::Timestamp> = get(o, &["lastTimestamp"])
+                    .as_str()
+                    .or_else(|| get(o, &["eventTime"]).as_str())
+                    .and_then(|t| t.parse().ok());
+                let seen = last.map_or_else(
+                    || "<unknown>".to_string(),
+                    |t| human_duration(jiff::Timestamp::now().as_second() - t.as_second()),
+                );
+                let object = format!(
+                    "{}/{}",
+                    text(get(o, &["involvedObject", "kind"]), "").to_lowercase(),
+                    text(get(o, &["involvedObject", "name"]), "")
+                );
+                vec![
+                    json!(seen),
+                    json!(text(get(o, &["type"]), "")),
+                    json!(text(get(o, &["reason"]), "")),
+                    json!(object),
+                    json!(text(get(o, &["message"]), "")),
+                    json!(o.metadata.name),
+                ]
+            },
+        ),
+        ("apps", "ReplicaSet") => (
+            vec![
+                name,
+                column("Desired", "integer", "", 0, "Number of desired pods."),
+                column("Current", "integer", "", 0, "Number of actual pods."),
+                column("Ready", "integer", "", 0, "Number of ready pods."),
+                age_col,
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    1,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    1,
+                    "Images referenced by each container in the template.",
+                ),
+                column("Selector", "string", "", 1, "Label selector for pods."),
+            ],
+            |o| {
+                let n = |path: &[&str]| get(o, path).as_i64().unwrap_or(0);
+                let (names, images, selector) = template_columns(o);
+                vec![
+                    json!(o.metadata.name),
+                    json!(get(o, &["spec", "replicas"]).as_i64().unwrap_or(1)),
+                    json!(n(&["status", "replicas"])),
+                    json!(n(&["status", "readyReplicas"])),
+                    json!(age(o)),
+                    json!(names),
+                    json!(images),
+                    json!(selector),
+                ]
+            },
+        ),
         ("apps", "Deployment") => (
             vec![
                 name,
@@ -301,27 +648,7 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
             ],
             |o| {
                 let n = |path: &[&str]| get(o, path).as_i64().unwrap_or(0);
-                let containers = get(o, &["spec", "template", "spec", "containers"])
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                let names: Vec<&str> = containers
-                    .iter()
-                    .filter_map(|c| c.get("name").and_then(Value::as_str))
-                    .collect();
-                let images: Vec<&str> = containers
-                    .iter()
-                    .filter_map(|c| c.get("image").and_then(Value::as_str))
-                    .collect();
-                let selector = get(o, &["spec", "selector", "matchLabels"])
-                    .as_object()
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    })
-                    .unwrap_or_default();
+                let (names, images, selector) = template_columns(o);
                 vec![
                     json!(o.metadata.name),
                     json!(format!(
@@ -332,8 +659,8 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                     json!(n(&["status", "updatedReplicas"])),
                     json!(n(&["status", "availableReplicas"])),
                     json!(age(o)),
-                    json!(names.join(",")),
-                    json!(images.join(",")),
+                    json!(names),
+                    json!(images),
                     json!(selector),
                 ]
             },

@@ -1,5 +1,6 @@
-//! End-to-end: the real `berth server` binary opens its datastore, reports it, stops cleanly on
-//! SIGTERM, and refuses a damaged datastore with a message naming the file.
+//! End-to-end: the real `berth server` binary opens its datastore, serves the API, writes its
+//! kubeconfig (mode 0600), stops cleanly on SIGTERM, and refuses a damaged datastore with a
+//! message naming the file.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -9,11 +10,27 @@ use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// `berth server` with everything it writes inside `data_dir` and a free loopback port.
 fn berth(data_dir: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("server")
         .arg("--data-dir")
         .arg(data_dir)
+        .args([
+            "--bind-address",
+            "127.0.0.1",
+            "--https-listen-port",
+            &free_port().to_string(),
+        ])
+        .arg("--write-kubeconfig")
+        .arg(data_dir.join("kubeconfig"))
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -60,6 +77,13 @@ fn server_opens_the_datastore_and_stops_on_sigterm() {
     let ready = wait_for_line(&lines, "datastore ready");
     assert!(ready.contains("sqlite"), "{ready}");
     assert!(dir.path().join("server/db/state.db").exists());
+    wait_for_line(&lines, "API server ready");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("kubeconfig"))
+            .expect("kubeconfig")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -73,7 +97,7 @@ fn server_opens_the_datastore_and_stops_on_sigterm() {
     // Started again, it resumes the same datastore (and its lock was released).
     let mut again = berth(dir.path(), &[]);
     let lines = stderr_lines(&mut again);
-    wait_for_line(&lines, "datastore ready");
+    wait_for_line(&lines, "API server ready");
     again.kill().expect("stop berth");
     again.wait().expect("reap berth");
 }

@@ -39,6 +39,9 @@ pub struct Query {
     pub continue_token: Option<String>,
     pub include_object: Option<String>,
     pub dry_run: Option<String>,
+    pub grace_period_seconds: Option<i64>,
+    pub propagation_policy: Option<String>,
+    pub orphan_dependents: Option<bool>,
 }
 
 impl Query {
@@ -106,7 +109,7 @@ pub async fn dispatch(
 ) -> Result<Response, ApiError> {
     let what = target.rt.qualified_plural();
     match target.subresource.as_deref() {
-        None | Some("status") => {}
+        None | Some("status" | "finalize") => {}
         Some("scale") => {
             return scale::scale(registry, &target, method, &query, headers, body).await;
         }
@@ -129,6 +132,7 @@ pub async fn dispatch(
         (Method::PUT, true) => update::update(registry, &target, &query, headers, body).await,
         (Method::PATCH, true) => patch::patch(registry, &target, &query, headers, body).await,
         (Method::DELETE, true) => delete::delete(registry, &target, &query, body).await,
+        (Method::DELETE, false) => delete::delete_collection(registry, &target, &query, body).await,
         (method, _) => Err(ApiError::method_not_allowed(method.as_str(), &what)),
     }
     .map(IntoResponse::into_response)

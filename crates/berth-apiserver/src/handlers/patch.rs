@@ -112,6 +112,7 @@ pub async fn patch(
     let patch = Patch::read(headers, body).await?;
     let scope = match target.subresource.as_deref() {
         Some("status") => WriteScope::Status,
+        Some("finalize") => WriteScope::Finalize,
         _ => WriteScope::Main,
     };
     let client_precondition = patch.sets_resource_version();

@@ -21,6 +21,7 @@ pub async fn update(
     let object = read_object(headers, body).await?;
     let scope = match target.subresource.as_deref() {
         Some("status") => WriteScope::Status,
+        Some("finalize") => WriteScope::Finalize,
         _ => WriteScope::Main,
     };
     let updated = registry

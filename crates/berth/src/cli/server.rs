@@ -2,11 +2,12 @@
 //! Kubernetes API over HTTPS, writes the admin kubeconfig, and runs until SIGINT or SIGTERM.
 //! Controllers and the scheduler attach here later.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use berth_api::cidr::Ipv4Cidr;
 use berth_apiserver::{ApiServer, ApiServerConfig};
 use berth_store::DatastoreConfig;
 use berth_store::compactor::CompactionPolicy;
@@ -49,26 +50,8 @@ pub struct ServerArgs {
     tls_san: Vec<String>,
 
     /// Service addresses; the first one is the `kubernetes` Service's.
-    #[arg(long, default_value = "10.43.0.0/16", value_parser = parse_first_service_ip)]
-    service_cidr: IpAddr,
-}
-
-/// The first usable address of an IPv4 CIDR such as `10.43.0.0/16` (the `kubernetes` Service).
-fn parse_first_service_ip(text: &str) -> Result<IpAddr, String> {
-    let (address, bits) = text
-        .split_once('/')
-        .ok_or_else(|| format!("{text:?} is not a CIDR like 10.43.0.0/16"))?;
-    let address: Ipv4Addr = address
-        .parse()
-        .map_err(|_| format!("{text:?}: {address:?} is not an IPv4 address"))?;
-    let bits: u32 = bits
-        .parse()
-        .ok()
-        .filter(|b| (8..=30).contains(b))
-        .ok_or_else(|| format!("{text:?}: the prefix length must be 8 to 30"))?;
-    let mask = u32::MAX << (32 - bits);
-    let network = u32::from(address) & mask;
-    Ok(IpAddr::V4(Ipv4Addr::from(network + 1)))
+    #[arg(long, default_value = "10.43.0.0/16")]
+    service_cidr: Ipv4Cidr,
 }
 
 /// Parses `300ms`, `30s`, `5m`, `1h`.
@@ -99,7 +82,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         bind_address: args.bind_address,
         port: args.https_listen_port,
         tls_san: args.tls_san.clone(),
-        kubernetes_service_ip: args.service_cidr,
+        service_cidr: args.service_cidr,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(serve(config, api, args.write_kubeconfig))
@@ -168,21 +151,6 @@ mod tests {
         }
         for bad in ["5", "m", "5d", "-1s", ""] {
             assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn the_kubernetes_service_takes_the_first_address() {
-        assert_eq!(
-            parse_first_service_ip("10.43.0.0/16"),
-            Ok("10.43.0.1".parse().expect("ip"))
-        );
-        assert_eq!(
-            parse_first_service_ip("10.96.5.7/12"),
-            Ok("10.96.0.1".parse().expect("ip"))
-        );
-        for bad in ["10.43.0.0", "10.43.0.0/33", "x/16", "fd00::/64"] {
-            assert!(parse_first_service_ip(bad).is_err(), "{bad}");
         }
     }
 }

@@ -22,6 +22,12 @@ use serde_json::{Value, json};
 
 use crate::status::ApiError;
 
+mod delete;
+mod services;
+
+pub use delete::{DeleteOptions, Deleted};
+pub use services::{NODE_PORTS, ServiceNetwork};
+
 /// Namespaces that always exist.
 pub const SYSTEM_NAMESPACES: &[&str] =
     &["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -29,6 +35,7 @@ pub const SYSTEM_NAMESPACES: &[&str] =
 #[derive(Clone)]
 pub struct Registry {
     store: Arc<dyn Store>,
+    services: ServiceNetwork,
 }
 
 /// Options of a list request.
@@ -52,6 +59,8 @@ pub struct ListResult {
 pub enum WriteScope {
     Main,
     Status,
+    /// A Namespace's `/finalize`: only `spec.finalizers` changes.
+    Finalize,
 }
 
 pub fn now_rfc3339() -> String {
@@ -96,8 +105,12 @@ struct ContinueToken {
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn Store>) -> Registry {
-        Registry { store }
+    pub fn new(store: Arc<dyn Store>, services: ServiceNetwork) -> Registry {
+        Registry { store, services }
+    }
+
+    fn is_service(rt: &ResourceType) -> bool {
+        rt.group.is_empty() && rt.plural == "services"
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -150,12 +163,19 @@ impl Registry {
         }
     }
 
-    /// 404 unless the namespace exists.
+    /// 404 unless the namespace exists; 403 while it is being deleted.
     pub async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
         let ns = berth_api::catalogue::lookup("", "v1", "namespaces")
             .ok_or_else(|| ApiError::internal("no namespaces"))?;
         match self.store.get(&Self::key(ns, None, namespace)).await {
-            Ok(Some(_)) => Ok(()),
+            Ok(Some(kv)) => {
+                if Self::decode(ns, &kv)?.metadata.deletion_timestamp.is_some() {
+                    return Err(ApiError::forbidden(format!(
+                        "unable to create new content in namespace {namespace} because it is being terminated"
+                    )));
+                }
+                Ok(())
+            }
             Ok(None) => Err(ApiError::namespace_not_found(namespace)),
             Err(e) => Err(ApiError::from_store(e)),
         }
@@ -315,6 +335,12 @@ impl Registry {
                 .body
                 .insert("status".into(), json!({"phase": "Active"}));
         }
+        let allocations = if Self::is_service(rt) && !dry_run {
+            let services = self.services;
+            self.prepare_service(&services, &mut object, None).await?
+        } else {
+            Vec::new()
+        };
         // A generated name that collides is retried with a new suffix, as upstream.
         for _ in 0..8 {
             if generated {
@@ -323,6 +349,7 @@ impl Registry {
             }
             let name = object.metadata.name.clone();
             if let Err(message) = names::validate(&name, rule) {
+                self.release(&allocations).await;
                 return Err(ApiError::invalid(
                     rt,
                     &name,
@@ -351,11 +378,16 @@ impl Registry {
                 }
                 Err(StoreError::AlreadyExists { .. }) if generated => continue,
                 Err(StoreError::AlreadyExists { .. }) => {
+                    self.release(&allocations).await;
                     return Err(ApiError::already_exists(rt, &name));
                 }
-                Err(e) => return Err(ApiError::from_store(e)),
+                Err(e) => {
+                    self.release(&allocations).await;
+                    return Err(ApiError::from_store(e));
+                }
             }
         }
+        self.release(&allocations).await;
         Err(ApiError::internal("could not generate a unique name"))
     }
 
@@ -409,6 +441,20 @@ impl Registry {
                     };
                     next
                 }
+                WriteScope::Finalize => {
+                    let mut next = existing.clone();
+                    let finalizers = object
+                        .body
+                        .get("spec")
+                        .and_then(|s| s.get("finalizers"))
+                        .cloned()
+                        .unwrap_or_else(|| json!([]));
+                    let spec = next.body.entry("spec").or_insert_with(|| json!({}));
+                    if let Some(spec) = spec.as_object_mut() {
+                        spec.insert("finalizers".into(), finalizers);
+                    }
+                    next
+                }
             };
             let meta = &mut next.metadata;
             meta.uid = existing.metadata.uid.clone();
@@ -425,6 +471,34 @@ impl Registry {
                 next.metadata.resource_version = current.mod_revision.to_string();
                 return Ok(next);
             }
+            let taken = if Self::is_service(rt) && scope == WriteScope::Main {
+                let services = self.services;
+                self.prepare_service(&services, &mut next, Some(&existing))
+                    .await?
+            } else {
+                Vec::new()
+            };
+            // Removing the last finalizer of an object being deleted (with no grace period
+            // left) completes the deletion, as upstream.
+            if next.metadata.deletion_timestamp.is_some()
+                && next.metadata.finalizers.is_empty()
+                && delete::namespace_finalizers(rt, &next) == 0
+                && next.metadata.deletion_grace_period_seconds.unwrap_or(0) == 0
+            {
+                match self.store.delete(&key, Some(current.mod_revision)).await {
+                    Ok(deleted) => {
+                        next.metadata.resource_version = deleted.revision.to_string();
+                        if Self::is_service(rt) {
+                            self.release(&services::allocations_of(&existing)).await;
+                        }
+                        return Ok(next);
+                    }
+                    Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
+                    Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
+                    Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
+                    Err(e) => return Err(ApiError::from_store(e)),
+                }
+            }
             match self
                 .store
                 .update(&key, Self::encode(&next), current.mod_revision)
@@ -432,51 +506,26 @@ impl Registry {
             {
                 Ok(kv) => {
                     next.metadata.resource_version = kv.mod_revision.to_string();
+                    if Self::is_service(rt) {
+                        let kept = services::allocations_of(&next);
+                        let dropped: Vec<String> = services::allocations_of(&existing)
+                            .into_iter()
+                            .filter(|k| !kept.contains(k))
+                            .collect();
+                        self.release(&dropped).await;
+                    }
                     return Ok(next);
                 }
-                Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
-                Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
-                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
-                Err(e) => return Err(ApiError::from_store(e)),
+                Err(err) => {
+                    self.release(&taken).await;
+                    match err {
+                        StoreError::Conflict { .. } if precondition.is_empty() => continue,
+                        StoreError::Conflict { .. } => return Err(ApiError::conflict(rt, name)),
+                        StoreError::NotFound { .. } => return Err(ApiError::not_found(rt, name)),
+                        e => return Err(ApiError::from_store(e)),
+                    }
+                }
             }
-        }
-    }
-
-    /// Deletes an object, returning its last state (with the delete's resourceVersion).
-    /// `precondition_rv`/`precondition_uid` come from DeleteOptions.preconditions.
-    pub async fn delete(
-        &self,
-        rt: &ResourceType,
-        namespace: Option<&str>,
-        name: &str,
-        precondition_uid: Option<&str>,
-        precondition_rv: Option<&str>,
-        dry_run: bool,
-    ) -> Result<Object, ApiError> {
-        let key = Self::key(rt, namespace, name);
-        let current = match self.store.get(&key).await {
-            Ok(Some(kv)) => kv,
-            Ok(None) => return Err(ApiError::not_found(rt, name)),
-            Err(e) => return Err(ApiError::from_store(e)),
-        };
-        let object = Self::decode(rt, &current)?;
-        if precondition_uid.is_some_and(|uid| uid != object.metadata.uid)
-            || precondition_rv.is_some_and(|rv| rv != object.metadata.resource_version)
-        {
-            return Err(ApiError::conflict(rt, name));
-        }
-        if dry_run {
-            return Ok(object);
-        }
-        match self.store.delete(&key, Some(current.mod_revision)).await {
-            Ok(deleted) => {
-                let mut object = object;
-                object.metadata.resource_version = deleted.revision.to_string();
-                Ok(object)
-            }
-            Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(rt, name)),
-            Err(StoreError::NotFound { .. }) => Err(ApiError::not_found(rt, name)),
-            Err(e) => Err(ApiError::from_store(e)),
         }
     }
 
