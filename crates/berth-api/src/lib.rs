@@ -10,7 +10,7 @@ pub mod catalogue;
 pub mod cidr;
 pub mod names;
 pub mod object;
-// pub mod protobuf; (pending schema)
+pub mod protobuf;
 pub mod selector;
 pub mod strategic_merge;
 

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod serve;
 pub mod status;
 pub mod table;
+pub mod watch_cache;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

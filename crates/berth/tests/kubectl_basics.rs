@@ -350,3 +350,111 @@ fn bad_credentials_are_refused() {
         .ok();
     assert_eq!(run.stdout.trim(), "namespace/default");
 }
+
+#[test]
+fn create_generators_send_protobuf() {
+    let cluster = Cluster::start();
+    for args in [
+        &["create", "namespace", "team"][..],
+        &[
+            "create",
+            "configmap",
+            "cfg",
+            "--from-literal=a=1",
+            "--from-literal=b=2",
+        ],
+        &[
+            "create",
+            "secret",
+            "generic",
+            "pw",
+            "--from-literal=password=hunter2",
+        ],
+        &[
+            "create",
+            "deployment",
+            "web",
+            "--image=nginx:1.27",
+            "--replicas=2",
+            "--port=80",
+        ],
+        &["create", "service", "clusterip", "web", "--tcp=80:8080"],
+        &[
+            "create",
+            "job",
+            "once",
+            "--image=busybox",
+            "--",
+            "echo",
+            "hi",
+        ],
+        &[
+            "create",
+            "cronjob",
+            "tick",
+            "--image=busybox",
+            "--schedule=*/1 * * * *",
+            "--",
+            "date",
+        ],
+        &["create", "serviceaccount", "robot"],
+        &["create", "priorityclass", "zero", "--value=0"],
+    ] {
+        let run = cluster.kubectl(args).ok();
+        assert!(run.stdout.contains("created"), "{args:?}: {}", run.stdout);
+    }
+    let get = |args: &[&str]| cluster.kubectl(args).ok().stdout;
+    assert_eq!(
+        get(&["get", "ns", "team", "-o", "jsonpath={.status.phase}"]),
+        "Active"
+    );
+    assert_eq!(
+        get(&["get", "cm", "cfg", "-o", "jsonpath={.data.a}{.data.b}"]),
+        "12"
+    );
+    assert_eq!(
+        get(&["get", "secret", "pw", "-o", "jsonpath={.data.password}"]),
+        "aHVudGVyMg=="
+    );
+    assert_eq!(
+        get(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.selector.matchLabels.app}"
+        ]),
+        "2 nginx:1.27 80 web"
+    );
+    // Go's zero values that JSON omits stay omitted; pointer zeros stay.
+    let yaml = get(&["get", "deploy", "web", "-o", "yaml"]);
+    assert!(
+        !yaml.contains("hostPort: 0") && !yaml.contains("stdin: false"),
+        "{yaml}"
+    );
+    assert_eq!(get(&["get", "pc", "zero", "-o", "jsonpath={.value}"]), "0");
+    assert_eq!(
+        get(&[
+            "get",
+            "svc",
+            "web",
+            "-o",
+            "jsonpath={.spec.ports[0].port}:{.spec.ports[0].targetPort}"
+        ]),
+        "80:8080"
+    );
+    assert_eq!(
+        get(&[
+            "get",
+            "job",
+            "once",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].command}"
+        ]),
+        r#"["echo","hi"]"#
+    );
+    assert_eq!(
+        get(&["get", "cronjob", "tick", "-o", "jsonpath={.spec.schedule}"]),
+        "*/1 * * * *"
+    );
+}

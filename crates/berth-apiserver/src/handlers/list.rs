@@ -1,7 +1,20 @@
 //! `GET` of a collection: selectors, `limit`/`continue`, as a `<Kind>List` or a Table.
+//!
+//! Served from the watch cache when it can be: no continue token, and the matching objects fit
+//! in `limit`. A list without `resourceVersion` is a consistent read, so the cache must first
+//! have caught up with the store's current revision; `resourceVersion=0` takes the cache as it
+//! is. Everything else (paging through big lists, `resourceVersionMatch=Exact`) reads the
+//! store at one revision.
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use berth_api::Object;
 use berth_api::selector::{FieldSelector, LabelSelector};
+use berth_store::Revision;
+use bytes::{BufMut, BytesMut};
 use serde_json::json;
 
 use super::{Query, json};
@@ -9,6 +22,7 @@ use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
 use crate::table::{IncludeObject, table};
+use crate::watch_cache::Cached;
 
 pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
     Ok(ListOptions {
@@ -21,6 +35,91 @@ pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
     })
 }
 
+pub fn matches(options: &ListOptions, object: &Object) -> bool {
+    options.labels.matches(&object.metadata.labels)
+        && (options.fields.is_empty() || options.fields.matches(&object.to_value()))
+}
+
+/// The revision a read must reflect: `None` for "whatever the cache has" (`resourceVersion=0`).
+pub async fn wanted_revision(
+    registry: &Registry,
+    resource_version: Option<&str>,
+) -> Result<Option<Revision>, ApiError> {
+    match resource_version.filter(|rv| !rv.is_empty()) {
+        Some("0") => Ok(None),
+        Some(rv) => rv
+            .parse::<i64>()
+            .map(|n| Some(Revision::new(n)))
+            .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))),
+        None => registry
+            .store()
+            .current_revision()
+            .await
+            .map(Some)
+            .map_err(ApiError::from_store),
+    }
+}
+
+/// The matching objects from the cache, if the cache can answer this request.
+async fn from_cache(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    options: &ListOptions,
+) -> Result<Option<(Vec<Arc<Cached>>, Revision)>, ApiError> {
+    if options.continue_token.is_some() || query.resource_version_match.as_deref() == Some("Exact")
+    {
+        return Ok(None);
+    }
+    let cache = registry.caches().get(target.rt).await?;
+    if let Some(revision) = wanted_revision(registry, query.resource_version.as_deref()).await?
+        && !cache.wait_for(revision).await
+    {
+        return Ok(None);
+    }
+    let (objects, revision) = cache.snapshot(&Registry::prefix(target.rt, target.namespace()));
+    let selected: Vec<Arc<Cached>> = if options.labels.is_empty() && options.fields.is_empty() {
+        objects
+    } else {
+        objects
+            .into_iter()
+            .filter(|c| matches(options, &c.object))
+            .collect()
+    };
+    if options.limit.is_some_and(|limit| selected.len() > limit) {
+        return Ok(None);
+    }
+    Ok(Some((selected, revision)))
+}
+
+/// A `<Kind>List` written from already-serialised items.
+fn list_response(target: &Target, items: &[&[u8]], metadata: serde_json::Value) -> Response {
+    let head = json!({
+        "kind": format!("{}List", target.rt.kind),
+        "apiVersion": target.rt.group_version().api_version(),
+        "metadata": metadata,
+    })
+    .to_string();
+    let mut body =
+        BytesMut::with_capacity(head.len() + items.iter().map(|i| i.len() + 1).sum::<usize>() + 16);
+    // `head` is a JSON object: reopen it to append the items.
+    body.put_slice(&head.as_bytes()[..head.len() - 1]);
+    body.put_slice(b",\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.put_u8(b',');
+        }
+        body.put_slice(item);
+    }
+    body.put_slice(b"]}");
+    let mut response = Response::new(Body::from(body.freeze()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 pub async fn list(
     registry: &Registry,
     target: &Target,
@@ -28,12 +127,25 @@ pub async fn list(
     as_table: bool,
 ) -> Result<Response, ApiError> {
     let options = options(query)?;
+    let include = IncludeObject::parse(query.include_object.as_deref());
+    if let Some((cached, revision)) = from_cache(registry, target, query, &options).await? {
+        let rv = revision.to_string();
+        if as_table {
+            let objects: Vec<Object> = cached.iter().map(|c| c.object.clone()).collect();
+            return Ok(json(200, &table(target.rt, &objects, include, &rv, None)));
+        }
+        let items: Vec<&[u8]> = cached.iter().map(|c| c.json.as_ref()).collect();
+        return Ok(list_response(
+            target,
+            &items,
+            json!({"resourceVersion": rv}),
+        ));
+    }
     let result = registry
         .list(target.rt, target.namespace(), &options)
         .await?;
     let rv = result.revision.to_string();
     if as_table {
-        let include = IncludeObject::parse(query.include_object.as_deref());
         return Ok(json(
             200,
             &table(
@@ -52,14 +164,7 @@ pub async fn list(
     if let Some(remaining) = result.remaining {
         metadata["remainingItemCount"] = json!(remaining);
     }
-    let items: Vec<_> = result.items.iter().map(|o| o.to_value()).collect();
-    Ok(json(
-        200,
-        &json!({
-            "kind": format!("{}List", target.rt.kind),
-            "apiVersion": target.rt.group_version().api_version(),
-            "metadata": metadata,
-            "items": items,
-        }),
-    ))
+    let encoded: Vec<Vec<u8>> = result.items.iter().map(Object::to_json).collect();
+    let items: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    Ok(list_response(target, &items, metadata))
 }

@@ -31,6 +31,7 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 pub struct Query {
     pub watch: Option<String>,
     pub resource_version: Option<String>,
+    pub resource_version_match: Option<String>,
     pub timeout_seconds: Option<u64>,
     pub label_selector: Option<String>,
     pub field_selector: Option<String>,
@@ -74,21 +75,32 @@ pub fn json(status: u16, body: &Value) -> Response {
     response
 }
 
-/// Reads a JSON body into an [`Object`], with upstream's errors for size and format.
+/// Reads a JSON or Kubernetes-protobuf body into an [`Object`], with upstream's errors for
+/// size and format.
 pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
     let media = content_type.split(';').next().unwrap_or_default().trim();
-    if !(media.is_empty() || media == "application/json" || media == "*/*") {
+    let protobuf = media == "application/vnd.kubernetes.protobuf";
+    if !(protobuf || media.is_empty() || media == "application/json" || media == "*/*") {
         return Err(ApiError::unsupported_media_type(content_type));
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?;
+    let value: Value = if protobuf {
+        berth_api::protobuf::decode(&bytes).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the protobuf request body could not be decoded: {e}"
+            ))
+        })?
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
+        })?
+    };
     if !value.is_object() {
         return Err(ApiError::bad_request(
             "the request body must be a JSON object",

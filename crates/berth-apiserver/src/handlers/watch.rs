@@ -1,54 +1,66 @@
-//! Watch: a chunked stream of `{"type":…,"object":…}` lines.
+//! Watch: a chunked stream of `{"type":…,"object":…}` lines, served from the watch cache.
 //!
 //! `resourceVersion` unset or `0`: first a synthetic `ADDED` for every current match, then
-//! changes; `N`: only changes after `N`. A version that compaction removed gets one `ERROR` event
-//! carrying a 410 `Status`, as upstream. Selectors apply to events: an object that starts
-//! matching arrives as `ADDED`, one that stops matching as `DELETED`. `timeoutSeconds` ends the
-//! stream cleanly.
+//! changes (unset also waits for the cache to reflect the latest write); `N`: only changes
+//! after `N`. A version older than the cache's history, or a watcher that falls too far behind,
+//! gets one `ERROR` event carrying a 410 `Status`, as upstream; clients then re-list. Selectors
+//! apply to events: an object that starts matching arrives as `ADDED`, one that stops matching
+//! as `DELETED`. `timeoutSeconds` ends the stream cleanly.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use berth_api::{Object, ResourceType};
-use berth_store::{EventKind, Revision, StoreError, WatchEvent, WatchStream};
-use bytes::Bytes;
+use berth_api::ResourceType;
+use berth_store::{EventKind, Revision};
+use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Value, json};
+use tokio::sync::broadcast;
 
 use super::Query;
-use super::list::options;
+use super::list::{matches, options, wanted_revision};
 use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
 use crate::table::{IncludeObject, table};
+use crate::watch_cache::{CacheError, CacheEvent, Cached};
 
 struct Encoder {
     rt: &'static ResourceType,
     options: ListOptions,
     as_table: Option<IncludeObject>,
+    /// Events at or before this revision were already seen by the client.
+    after: Option<Revision>,
 }
 
 impl Encoder {
-    fn matches(&self, object: &Object) -> bool {
-        self.options.labels.matches(&object.metadata.labels)
-            && (self.options.fields.is_empty() || self.options.fields.matches(&object.to_value()))
-    }
-
-    fn line(&self, kind: &str, object: &Object) -> Bytes {
-        let object = match self.as_table {
-            Some(include) => table(
-                self.rt,
-                std::slice::from_ref(object),
-                include,
-                &object.metadata.resource_version,
-                None,
+    fn line(&self, kind: &str, object: &Cached) -> Bytes {
+        match self.as_table {
+            Some(include) => self.raw(
+                kind,
+                table(
+                    self.rt,
+                    std::slice::from_ref(&object.object),
+                    include,
+                    &object.object.metadata.resource_version,
+                    None,
+                ),
             ),
-            None => object.to_value(),
-        };
-        self.raw(kind, object)
+            None => {
+                // The object is already serialised: splice it in.
+                let mut line = BytesMut::with_capacity(object.json.len() + 32);
+                line.put_slice(b"{\"type\":\"");
+                line.put_slice(kind.as_bytes());
+                line.put_slice(b"\",\"object\":");
+                line.put_slice(&object.json);
+                line.put_slice(b"}\n");
+                line.freeze()
+            }
+        }
     }
 
     fn raw(&self, kind: &str, object: Value) -> Bytes {
@@ -62,40 +74,51 @@ impl Encoder {
         self.raw("ERROR", err.to_status())
     }
 
-    fn event(&self, event: &WatchEvent) -> Result<Option<Bytes>, ApiError> {
-        let prev = event
+    fn filtered(&self) -> bool {
+        !(self.options.labels.is_empty() && self.options.fields.is_empty())
+    }
+
+    fn event(&self, event: &CacheEvent) -> Option<Bytes> {
+        if self.after.is_some_and(|after| event.revision <= after) {
+            return None;
+        }
+        if !self.filtered() {
+            let kind = match event.kind {
+                EventKind::Created => "ADDED",
+                EventKind::Updated => "MODIFIED",
+                EventKind::Deleted => "DELETED",
+            };
+            return Some(self.line(kind, &event.object));
+        }
+        let old_matches = event
             .prev
             .as_ref()
-            .map(|kv| Registry::decode(self.rt, kv))
-            .transpose()?;
-        let old_matches = prev.as_ref().is_some_and(|o| self.matches(o));
+            .is_some_and(|p| matches(&self.options, &p.object));
         if event.kind == EventKind::Deleted {
-            return Ok(match prev {
-                Some(mut object) if old_matches => {
-                    object.metadata.resource_version = event.revision().to_string();
-                    Some(self.line("DELETED", &object))
-                }
-                _ => None,
-            });
+            return old_matches.then(|| self.line("DELETED", &event.object));
         }
-        let object = Registry::decode(self.rt, &event.kv)?;
-        let new_matches = self.matches(&object);
+        let new_matches = matches(&self.options, &event.object.object);
         let kind = match (event.kind, old_matches, new_matches) {
             (EventKind::Created, _, true) => "ADDED",
             (_, true, true) => "MODIFIED",
             (_, false, true) => "ADDED",
             (_, true, false) => "DELETED",
-            _ => return Ok(None),
+            _ => return None,
         };
-        Ok(Some(self.line(kind, &object)))
+        Some(self.line(kind, &event.object))
     }
 }
 
 struct State {
     encoder: Encoder,
+    prefix: String,
     pending: VecDeque<Bytes>,
-    stream: Option<WatchStream>,
+    live: Option<broadcast::Receiver<Arc<CacheEvent>>>,
     deadline: Option<tokio::time::Instant>,
+}
+
+fn too_old(requested: Revision, oldest: Revision) -> ApiError {
+    ApiError::gone(format!("too old resource version: {requested} ({oldest})"))
 }
 
 pub async fn watch(
@@ -107,57 +130,64 @@ pub async fn watch(
     let mut list_options = options(query)?;
     list_options.limit = None;
     list_options.continue_token = None;
-    let encoder = Encoder {
-        rt: target.rt,
-        options: list_options.clone(),
-        as_table: as_table.then(|| IncludeObject::parse(query.include_object.as_deref())),
-    };
-    let mut pending = VecDeque::new();
     let from = match query
         .resource_version
         .as_deref()
         .filter(|rv| !rv.is_empty() && *rv != "0")
     {
-        Some(rv) => {
-            let rv: i64 = rv
-                .parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}")))?;
-            Revision::new(rv).next()
-        }
-        None => {
-            let current = registry
-                .list(target.rt, target.namespace(), &list_options)
-                .await?;
-            for object in &current.items {
-                pending.push_back(encoder.line("ADDED", object));
-            }
-            current.revision.next()
-        }
+        Some(rv) => Some(Revision::new(rv.parse().map_err(|_| {
+            ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))
+        })?)),
+        None => None,
+    };
+    let encoder = Encoder {
+        rt: target.rt,
+        options: list_options,
+        as_table: as_table.then(|| IncludeObject::parse(query.include_object.as_deref())),
+        after: from,
     };
     let prefix = Registry::prefix(target.rt, target.namespace());
-    let stream = match registry.store().watch(&prefix, from).await {
-        Ok(stream) => Some(stream),
-        Err(StoreError::Compacted {
-            requested,
-            compacted,
-        }) => {
-            let compacted = compacted.map_or_else(String::new, |c| format!(" ({c})"));
-            let rv = requested.get() - 1;
-            pending.push_back(encoder.error(ApiError::gone(format!(
-                "too old resource version: {rv}{compacted}"
-            ))));
-            None
+    let mut pending = VecDeque::new();
+    let mut live = None;
+    for attempt in 0..2 {
+        let cache = registry.caches().get(target.rt).await?;
+        if from.is_none()
+            && query.resource_version.as_deref() != Some("0")
+            && let Some(revision) = wanted_revision(registry, None).await?
+        {
+            cache.wait_for(revision).await;
         }
-        Err(e) => return Err(ApiError::from_store(e)),
-    };
+        match cache.subscribe(&prefix, from) {
+            Ok(subscription) => {
+                for event in &subscription.replay {
+                    if let Some(line) = encoder.event(event) {
+                        pending.push_back(line);
+                    }
+                }
+                // Subscribing under the cache's lock means live events start right after
+                // the replay: nothing to skip when replaying a snapshot.
+                live = Some(subscription.live);
+                break;
+            }
+            Err(CacheError::TooOld { requested, oldest }) => {
+                pending.push_back(encoder.error(too_old(requested, oldest)));
+                break;
+            }
+            Err(CacheError::Retired) if attempt == 0 => continue,
+            Err(CacheError::Retired) => {
+                return Err(ApiError::internal("the watch cache is restarting; retry"));
+            }
+        }
+    }
     let deadline = query
         .timeout_seconds
         .filter(|&s| s > 0)
         .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
     let state = State {
         encoder,
+        prefix,
         pending,
-        stream,
+        live,
         deadline,
     };
     let body = futures_util::stream::unfold(state, |mut s| async move {
@@ -165,28 +195,27 @@ pub async fn watch(
             if let Some(line) = s.pending.pop_front() {
                 return Some((Ok::<Bytes, Infallible>(line), s));
             }
-            let stream = s.stream.as_mut()?;
+            let live = s.live.as_mut()?;
             let next = match s.deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, stream.next())
-                    .await
-                    .ok()?,
-                None => stream.next().await,
+                Some(deadline) => tokio::time::timeout_at(deadline, live.recv()).await.ok()?,
+                None => live.recv().await,
             };
             match next {
-                None => return None,
-                Some(Ok(event)) => match s.encoder.event(&event) {
-                    Ok(Some(line)) => s.pending.push_back(line),
-                    Ok(None) => {}
-                    Err(err) => {
-                        s.pending.push_back(s.encoder.error(err));
-                        s.stream = None;
+                Ok(event) => {
+                    if event.key.starts_with(&s.prefix)
+                        && let Some(line) = s.encoder.event(&event)
+                    {
+                        s.pending.push_back(line);
                     }
-                },
-                Some(Err(err)) => {
-                    let err = ApiError::from_store(err);
-                    s.pending.push_back(s.encoder.error(err));
-                    s.stream = None;
                 }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    let err = ApiError::gone(format!(
+                        "too old resource version: the watcher fell {missed} events behind"
+                    ));
+                    s.pending.push_back(s.encoder.error(err));
+                    s.live = None;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });

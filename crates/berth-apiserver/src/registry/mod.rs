@@ -21,6 +21,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::status::ApiError;
+use crate::watch_cache::WatchCaches;
 
 mod delete;
 mod services;
@@ -36,6 +37,7 @@ pub const SYSTEM_NAMESPACES: &[&str] =
 pub struct Registry {
     store: Arc<dyn Store>,
     services: ServiceNetwork,
+    caches: Arc<WatchCaches>,
 }
 
 /// Options of a list request.
@@ -106,7 +108,17 @@ struct ContinueToken {
 
 impl Registry {
     pub fn new(store: Arc<dyn Store>, services: ServiceNetwork) -> Registry {
-        Registry { store, services }
+        let caches = Arc::new(WatchCaches::new(store.clone()));
+        Registry {
+            store,
+            services,
+            caches,
+        }
+    }
+
+    /// The in-memory caches lists and watches are served from.
+    pub fn caches(&self) -> &WatchCaches {
+        &self.caches
     }
 
     fn is_service(rt: &ResourceType) -> bool {
@@ -327,6 +339,16 @@ impl Registry {
         meta.resource_version.clear();
         meta.deletion_timestamp = None;
         meta.deletion_grace_period_seconds = None;
+        // Status is the controllers' to write: a new object starts without one, as upstream
+        // (a Pod starts Pending).
+        if rt.subresource("status").is_some() {
+            object.body.remove("status");
+            if rt.group.is_empty() && rt.plural == "pods" {
+                object
+                    .body
+                    .insert("status".into(), json!({"phase": "Pending"}));
+            }
+        }
         if rt.group.is_empty() && rt.plural == "namespaces" {
             object
                 .body

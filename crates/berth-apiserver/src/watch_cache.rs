@@ -1,0 +1,428 @@
+//! The watch cache: per resource, the current objects and a window of recent events, kept in
+//! memory from one store watch, so that thousands of watchers and frequent lists cost a few
+//! map lookups instead of store reads.
+//!
+//! Each [`Cache`] starts with a range of the resource's prefix at revision R and then follows a
+//! store watch from R+1; one feeder task applies each event to the object map, appends it to the
+//! history window and broadcasts it. Objects are decoded and serialised once, here, and shared
+//! (`Arc`) by every reader.
+//!
+//! Invariants:
+//! - `State::revision` is the revision of the last event applied; the object map is the
+//!   resource's state at exactly that revision.
+//! - A watcher subscribes under the same lock the feeder applies events with, so its replay
+//!   (history or snapshot) and the live broadcast meet with no gap and no duplicate.
+//! - A watcher asking for a revision older than the history window, or one that falls too far
+//!   behind the broadcast, gets "too old resource version" (410) rather than a silent gap.
+//! - If the store watch fails, the cache retires itself: live watchers end, and the next
+//!   request builds a fresh cache.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use berth_api::{Object, ResourceType};
+use berth_store::{EventKind, RangeRequest, Revision, Store};
+use bytes::Bytes;
+use tokio::sync::{broadcast, watch};
+
+use crate::registry::Registry;
+use crate::status::ApiError;
+
+/// Events kept per resource for watchers resuming from a past revision.
+const HISTORY: usize = 10_000;
+/// Events a watcher may fall behind the live broadcast before it is ended with 410.
+const BROADCAST: usize = 10_000;
+/// How long a consistent read waits for the cache to catch up before reading the store.
+const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
+
+/// An object decoded once and serialised once.
+#[derive(Debug)]
+pub struct Cached {
+    pub object: Object,
+    pub json: Bytes,
+}
+
+impl Cached {
+    fn new(object: Object) -> Arc<Cached> {
+        let json = Bytes::from(object.to_json());
+        Arc::new(Cached { object, json })
+    }
+}
+
+/// One change as the cache delivers it.
+#[derive(Debug)]
+pub struct CacheEvent {
+    pub kind: EventKind,
+    pub key: String,
+    pub revision: Revision,
+    /// The object after the change (for a delete: its last state, with the delete's revision).
+    pub object: Arc<Cached>,
+    pub prev: Option<Arc<Cached>>,
+}
+
+struct State {
+    objects: BTreeMap<String, Arc<Cached>>,
+    history: VecDeque<Arc<CacheEvent>>,
+    revision: Revision,
+    /// Events after this revision are all in `history`.
+    oldest: Revision,
+    /// `None` once retired: dropping the sender ends every live watcher.
+    events: Option<broadcast::Sender<Arc<CacheEvent>>>,
+}
+
+/// The cache of one resource (all namespaces).
+pub struct Cache {
+    rt: &'static ResourceType,
+    history: usize,
+    state: RwLock<State>,
+    revision: watch::Sender<Revision>,
+    alive: AtomicBool,
+}
+
+/// What a new watcher starts from.
+pub struct Subscription {
+    pub replay: Vec<Arc<CacheEvent>>,
+    pub live: broadcast::Receiver<Arc<CacheEvent>>,
+}
+
+#[derive(Debug)]
+pub enum CacheError {
+    TooOld {
+        requested: Revision,
+        oldest: Revision,
+    },
+    Retired,
+}
+
+impl Cache {
+    pub fn alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    pub fn revision(&self) -> Revision {
+        *self.revision.borrow()
+    }
+
+    /// Waits until the cache has applied `revision` (true), or gives up after a short wait.
+    pub async fn wait_for(&self, revision: Revision) -> bool {
+        let mut rx = self.revision.subscribe();
+        let reached = tokio::time::timeout(FRESHNESS_WAIT, rx.wait_for(|r| *r >= revision)).await;
+        matches!(reached, Ok(Ok(_))) && self.alive()
+    }
+
+    /// The objects under `prefix` and the revision they are current at.
+    pub fn snapshot(&self, prefix: &str) -> (Vec<Arc<Cached>>, Revision) {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let objects = state
+            .objects
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.clone())
+            .collect();
+        (objects, state.revision)
+    }
+
+    /// Starts a watcher: `from` None replays the current objects as ADDED; `Some(n)` replays
+    /// the history after `n`.
+    pub fn subscribe(
+        &self,
+        prefix: &str,
+        from: Option<Revision>,
+    ) -> Result<Subscription, CacheError> {
+        if !self.alive() {
+            return Err(CacheError::Retired);
+        }
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let live = state
+            .events
+            .as_ref()
+            .ok_or(CacheError::Retired)?
+            .subscribe();
+        let replay = match from {
+            None => state
+                .objects
+                .range(prefix.to_string()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| {
+                    Arc::new(CacheEvent {
+                        kind: EventKind::Created,
+                        key: k.clone(),
+                        revision: state.revision,
+                        object: v.clone(),
+                        prev: None,
+                    })
+                })
+                .collect(),
+            Some(n) if n < state.oldest => {
+                return Err(CacheError::TooOld {
+                    requested: n,
+                    oldest: state.oldest,
+                });
+            }
+            Some(n) => state
+                .history
+                .iter()
+                .filter(|e| e.revision > n && e.key.starts_with(prefix))
+                .cloned()
+                .collect(),
+        };
+        Ok(Subscription { replay, live })
+    }
+
+    fn apply(&self, event: berth_store::WatchEvent) -> Result<(), ApiError> {
+        let revision = event.revision();
+        let key = event.kv.key.clone();
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let prev = state.objects.get(&key).cloned();
+        let (kind, object) = match event.kind {
+            EventKind::Deleted => {
+                let Some(last) = prev.clone() else {
+                    // A delete of something the cache never saw (created and deleted before
+                    // it started): nothing to deliver.
+                    state.revision = revision;
+                    drop(state);
+                    self.revision.send_replace(revision);
+                    return Ok(());
+                };
+                state.objects.remove(&key);
+                let mut gone = last.object.clone();
+                gone.metadata.resource_version = revision.to_string();
+                (EventKind::Deleted, Cached::new(gone))
+            }
+            kind => {
+                let object = Cached::new(Registry::decode(self.rt, &event.kv)?);
+                state.objects.insert(key.clone(), object.clone());
+                (kind, object)
+            }
+        };
+        let event = Arc::new(CacheEvent {
+            kind,
+            key,
+            revision,
+            object,
+            prev,
+        });
+        state.history.push_back(event.clone());
+        while state.history.len() > self.history {
+            if let Some(dropped) = state.history.pop_front() {
+                state.oldest = dropped.revision;
+            }
+        }
+        state.revision = revision;
+        // Sent under the lock: a subscriber sees either this event in its replay or live.
+        if let Some(events) = &state.events {
+            let _ = events.send(event);
+        }
+        drop(state);
+        self.revision.send_replace(revision);
+        Ok(())
+    }
+}
+
+/// All caches, created on first use.
+pub struct WatchCaches {
+    store: Arc<dyn Store>,
+    history: usize,
+    caches: Mutex<HashMap<String, Arc<Cache>>>,
+    /// Serialises cache creation so one resource never gets two feeders.
+    starting: tokio::sync::Mutex<()>,
+}
+
+impl WatchCaches {
+    pub fn new(store: Arc<dyn Store>) -> WatchCaches {
+        Self::with_history(store, HISTORY)
+    }
+
+    /// Caches that keep `history` events per resource.
+    pub fn with_history(store: Arc<dyn Store>, history: usize) -> WatchCaches {
+        WatchCaches {
+            store,
+            history,
+            caches: Mutex::new(HashMap::new()),
+            starting: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn existing(&self, prefix: &str) -> Option<Arc<Cache>> {
+        let caches = self.caches.lock().unwrap_or_else(|e| e.into_inner());
+        caches.get(prefix).filter(|c| c.alive()).cloned()
+    }
+
+    /// The cache of `rt`, starting it (initial list, then the feeder) if needed.
+    pub async fn get(&self, rt: &'static ResourceType) -> Result<Arc<Cache>, ApiError> {
+        let prefix = rt.storage_prefix();
+        if let Some(cache) = self.existing(&prefix) {
+            return Ok(cache);
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(cache) = self.existing(&prefix) {
+            return Ok(cache);
+        }
+        let listed = self
+            .store
+            .range(RangeRequest::prefix(prefix.clone()))
+            .await
+            .map_err(ApiError::from_store)?;
+        let mut objects = BTreeMap::new();
+        for kv in &listed.kvs {
+            objects.insert(kv.key.clone(), Cached::new(Registry::decode(rt, kv)?));
+        }
+        let stream = self
+            .store
+            .watch(&prefix, listed.revision.next())
+            .await
+            .map_err(ApiError::from_store)?;
+        let (events, _) = broadcast::channel(BROADCAST);
+        let (revision, _) = watch::channel(listed.revision);
+        let cache = Arc::new(Cache {
+            rt,
+            history: self.history,
+            state: RwLock::new(State {
+                objects,
+                history: VecDeque::new(),
+                revision: listed.revision,
+                oldest: listed.revision,
+                events: Some(events),
+            }),
+            revision,
+            alive: AtomicBool::new(true),
+        });
+        tokio::spawn(feed(Arc::downgrade(&cache), stream));
+        self.caches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(prefix, cache.clone());
+        Ok(cache)
+    }
+}
+
+async fn feed(cache: std::sync::Weak<Cache>, mut stream: berth_store::WatchStream) {
+    loop {
+        let next = stream.next().await;
+        let Some(cache) = cache.upgrade() else { return };
+        let failure = match next {
+            Some(Ok(event)) => match cache.apply(event) {
+                Ok(()) => continue,
+                Err(err) => err.message,
+            },
+            Some(Err(err)) => crate::status::chain(&err),
+            None => "the store closed the watch".into(),
+        };
+        tracing::warn!(resource = %cache.rt.qualified_plural(), error = %failure, "watch cache retired; the next request rebuilds it");
+        cache.alive.store(false, Ordering::Release);
+        cache
+            .state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .events = None;
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_store::sqlite::SqliteStore;
+
+    fn configmaps() -> &'static ResourceType {
+        berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps")
+    }
+
+    async fn put(store: &Arc<dyn Store>, name: &str) -> Revision {
+        let key = format!("/registry/configmaps/default/{name}");
+        let value = format!(r#"{{"metadata":{{"name":"{name}","namespace":"default"}}}}"#);
+        store
+            .create(&key, Bytes::from(value))
+            .await
+            .expect("create")
+            .mod_revision
+    }
+
+    async fn next(live: &mut broadcast::Receiver<Arc<CacheEvent>>) -> Arc<CacheEvent> {
+        tokio::time::timeout(Duration::from_secs(10), live.recv())
+            .await
+            .expect("an event in time")
+            .expect("a live event")
+    }
+
+    #[tokio::test]
+    async fn snapshot_replay_and_live_events_meet_without_gaps() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(dir.path().join("db"))
+                .await
+                .expect("open"),
+        );
+        let a = put(&store, "a").await;
+        let caches = WatchCaches::with_history(store.clone(), 3);
+        let cache = caches.get(configmaps()).await.expect("cache");
+        assert_eq!(cache.revision(), a);
+
+        let mut from_now = cache
+            .subscribe("/registry/configmaps/", None)
+            .expect("subscribe");
+        assert_eq!(from_now.replay.len(), 1, "the snapshot replays a");
+        let b = put(&store, "b").await;
+        assert!(cache.wait_for(b).await);
+        let event = next(&mut from_now.live).await;
+        assert_eq!((event.kind, event.revision), (EventKind::Created, b));
+        assert_eq!(event.object.object.metadata.resource_version, b.to_string());
+
+        // Resuming from a, the history holds b.
+        let resumed = cache
+            .subscribe("/registry/configmaps/", Some(a))
+            .expect("resume");
+        assert_eq!(
+            resumed
+                .replay
+                .iter()
+                .map(|e| e.revision)
+                .collect::<Vec<_>>(),
+            vec![b]
+        );
+
+        // Past the history window: too old.
+        for name in ["c", "d", "e", "f"] {
+            put(&store, name).await;
+        }
+        let last = store.current_revision().await.expect("revision");
+        assert!(cache.wait_for(last).await);
+        assert!(matches!(
+            cache.subscribe("/registry/configmaps/", Some(a)),
+            Err(CacheError::TooOld { .. })
+        ));
+        let (objects, at) = cache.snapshot("/registry/configmaps/default/");
+        assert_eq!(objects.len(), 6);
+        assert_eq!(at, last);
+    }
+
+    #[tokio::test]
+    async fn deletes_carry_the_last_state() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(dir.path().join("db"))
+                .await
+                .expect("open"),
+        );
+        put(&store, "gone").await;
+        let caches = WatchCaches::new(store.clone());
+        let cache = caches.get(configmaps()).await.expect("cache");
+        let mut sub = cache
+            .subscribe("/registry/configmaps/", None)
+            .expect("subscribe");
+        let deleted = store
+            .delete("/registry/configmaps/default/gone", None)
+            .await
+            .expect("delete");
+        let event = next(&mut sub.live).await;
+        assert_eq!(event.kind, EventKind::Deleted);
+        assert_eq!(event.object.object.metadata.name, "gone");
+        assert_eq!(
+            event.object.object.metadata.resource_version,
+            deleted.revision.to_string()
+        );
+        assert!(cache.snapshot("/registry/configmaps/").0.is_empty());
+    }
+}
