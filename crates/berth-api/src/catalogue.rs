@@ -478,6 +478,23 @@ pub static CATALOGUE: &[ResourceType] = &[
             &[],
         )
     },
+    // authorization.k8s.io/v1
+    ResourceType {
+        verbs: CREATE,
+        ..rt("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", "localsubjectaccessreview", Namespaced, &[], &[], &[])
+    },
+    ResourceType {
+        verbs: CREATE,
+        ..rt("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "selfsubjectaccessreview", Cluster, &[], &[], &[])
+    },
+    ResourceType {
+        verbs: CREATE,
+        ..rt("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", "selfsubjectrulesreview", Cluster, &[], &[], &[])
+    },
+    ResourceType {
+        verbs: CREATE,
+        ..rt("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", "subjectaccessreview", Cluster, &[], &[], &[])
+    },
     // autoscaling: v2 preferred
     rt(
         "autoscaling",

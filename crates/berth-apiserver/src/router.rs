@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query as QueryOf, State};
+use axum::extract::{Extension, Query as QueryOf, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::authn::{Authenticator, require_user};
+use crate::authn::{Authenticator, User, require_user};
 use crate::handlers::{self, Query, json};
 use crate::registry::Registry;
 use crate::routes;
@@ -71,6 +71,7 @@ async fn version() -> Response {
 
 async fn resource(
     State(state): State<AppState>,
+    user: Option<Extension<User>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -107,7 +108,8 @@ async fn resource(
                 .into_response();
         }
     };
-    match handlers::dispatch(&state.registry, &method, target, query, &headers, body).await {
+    let user = user.map(|Extension(user)| user);
+    match handlers::dispatch(&state.registry, user.as_ref(), &method, target, query, &headers, body).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }

@@ -458,3 +458,13 @@ fn create_generators_send_protobuf() {
         "*/1 * * * *"
     );
 }
+
+#[test]
+fn auth_whoami_and_can_i() {
+    let cluster = Cluster::start();
+    let run = cluster.kubectl(&["auth", "whoami"]).ok();
+    assert!(run.stdout.contains("system:admin"), "{}", run.stdout);
+    assert!(run.stdout.contains("system:masters"), "{}", run.stdout);
+    let run = cluster.kubectl(&["auth", "can-i", "create", "deployments"]).ok();
+    assert_eq!(run.stdout.trim(), "yes");
+}

@@ -6,6 +6,7 @@ mod delete;
 mod get;
 mod list;
 mod patch;
+mod review;
 mod scale;
 mod update;
 mod watch;
@@ -17,6 +18,7 @@ use berth_api::Object;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::authn::User;
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -113,12 +115,19 @@ pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiE
 /// Routes a resource request to its verb.
 pub async fn dispatch(
     registry: &Registry,
+    user: Option<&User>,
     method: &Method,
     target: Target,
     query: Query,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    if review::is_review(&target) {
+        if *method != Method::POST || target.name.is_some() {
+            return Err(ApiError::method_not_allowed(method.as_str(), target.rt.plural));
+        }
+        return review::review(&target, user, headers, body).await;
+    }
     let what = target.rt.qualified_plural();
     match target.subresource.as_deref() {
         None | Some("status" | "finalize") => {}
