@@ -57,7 +57,12 @@ fn start() -> Server {
         .arg("server")
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["--bind-address", "127.0.0.1", "--https-listen-port", &port.to_string()])
+        .args([
+            "--bind-address",
+            "127.0.0.1",
+            "--https-listen-port",
+            &port.to_string(),
+        ])
         .arg("--write-kubeconfig")
         .arg(dir.path().join("kubeconfig"))
         .env("BERTH_LOG", "warn,berth::cli=info")
@@ -72,27 +77,42 @@ fn start() -> Server {
         }
     }
     std::thread::spawn(move || for _ in lines {});
-    let token = std::fs::read_to_string(dir.path().join("server/token")).expect("token").trim().to_string();
+    let token = std::fs::read_to_string(dir.path().join("server/token"))
+        .expect("token")
+        .trim()
+        .to_string();
     let ca = std::fs::read(dir.path().join("server/tls/server-ca.crt")).expect("ca");
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&ca) {
         roots.add(cert.expect("ca pem")).expect("add ca");
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("tls versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Server { child, port, token, tls: TlsConnector::from(Arc::new(config)), _dir: dir }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("tls versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Server {
+        child,
+        port,
+        token,
+        tls: TlsConnector::from(Arc::new(config)),
+        _dir: dir,
+    }
 }
 
 impl Server {
     async fn connect(&self) -> SendRequest<Full<Bytes>> {
-        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
+        let tcp = TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .expect("connect");
         tcp.set_nodelay(true).expect("nodelay");
         let name = ServerName::try_from("127.0.0.1").expect("name");
         let tls = self.tls.connect(name, tcp).await.expect("tls");
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("handshake");
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .expect("handshake");
         tokio::spawn(conn);
         sender
     }
@@ -110,11 +130,19 @@ impl Server {
     }
 }
 
-async fn call(sender: &mut SendRequest<Full<Bytes>>, request: Request<Full<Bytes>>) -> (u16, Bytes) {
+async fn call(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> (u16, Bytes) {
     sender.ready().await.expect("ready");
     let response = sender.send_request(request).await.expect("send");
     let status = response.status().as_u16();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     (status, body)
 }
 
@@ -135,12 +163,19 @@ fn ms(d: Duration) -> String {
 const PODS: &str = "/api/v1/namespaces/default/pods";
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let server = Arc::new(start());
         let pid = server.child.id();
         std::thread::sleep(Duration::from_millis(500));
-        println!("berth API server benchmark ({} CPUs, embedded SQLite)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+        println!(
+            "berth API server benchmark ({} CPUs, embedded SQLite)",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
         println!("  idle RSS: {} KiB", rss_kib(pid));
 
         // Steady 500 creates/s for 5 s, from 8 connections.
@@ -156,7 +191,11 @@ fn main() {
                     let due = started + Duration::from_micros((i * 16_000 + c * 2_000) as u64);
                     tokio::time::sleep_until(due.into()).await;
                     let t = Instant::now();
-                    let (status, _) = call(&mut sender, server.request(Method::POST, PODS, pod(&format!("steady-{c}-{i}")))).await;
+                    let (status, _) = call(
+                        &mut sender,
+                        server.request(Method::POST, PODS, pod(&format!("steady-{c}-{i}"))),
+                    )
+                    .await;
                     assert_eq!(status, 201);
                     latencies.push(t.elapsed());
                 }
@@ -185,7 +224,11 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let mut sender = server.connect().await;
                 for i in (c..remaining).step_by(16) {
-                    let (status, _) = call(&mut sender, server.request(Method::POST, PODS, pod(&format!("bulk-{i}")))).await;
+                    let (status, _) = call(
+                        &mut sender,
+                        server.request(Method::POST, PODS, pod(&format!("bulk-{i}"))),
+                    )
+                    .await;
                     assert_eq!(status, 201);
                 }
             }));
@@ -194,37 +237,62 @@ fn main() {
             t.await.expect("task");
         }
         let elapsed = started.elapsed();
-        println!("  bulk create: {remaining} pods in {:.2} s ({:.0}/s)", elapsed.as_secs_f64(), remaining as f64 / elapsed.as_secs_f64());
+        println!(
+            "  bulk create: {remaining} pods in {:.2} s ({:.0}/s)",
+            elapsed.as_secs_f64(),
+            remaining as f64 / elapsed.as_secs_f64()
+        );
         println!("  RSS with 10,000 pods: {} KiB", rss_kib(pid));
 
         let mut sender = server.connect().await;
         let mut gets = Vec::new();
         for i in 0..1000 {
             let t = Instant::now();
-            let (status, _) = call(&mut sender, server.request(Method::GET, &format!("{PODS}/bulk-{i}"), Bytes::new())).await;
+            let (status, _) = call(
+                &mut sender,
+                server.request(Method::GET, &format!("{PODS}/bulk-{i}"), Bytes::new()),
+            )
+            .await;
             assert_eq!(status, 200);
             gets.push(t.elapsed());
         }
         gets.sort();
-        println!("  get: p50 {}, p99 {}", ms(percentile(&gets, 0.5)), ms(percentile(&gets, 0.99)));
+        println!(
+            "  get: p50 {}, p99 {}",
+            ms(percentile(&gets, 0.5)),
+            ms(percentile(&gets, 0.99))
+        );
 
         let mut lists = Vec::new();
         let mut size = 0;
         for _ in 0..5 {
             let t = Instant::now();
-            let (status, body) = call(&mut sender, server.request(Method::GET, PODS, Bytes::new())).await;
+            let (status, body) =
+                call(&mut sender, server.request(Method::GET, PODS, Bytes::new())).await;
             assert_eq!(status, 200);
             lists.push(t.elapsed());
             size = body.len();
         }
         lists.sort();
-        println!("  list of 10,000 pods ({:.1} MB): median {}, best {}", size as f64 / 1e6, ms(lists[2]), ms(lists[0]));
+        println!(
+            "  list of 10,000 pods ({:.1} MB): median {}, best {}",
+            size as f64 / 1e6,
+            ms(lists[2]),
+            ms(lists[0])
+        );
 
         // 1,000 watchers, each on its own connection, then one change.
-        let (status, body) = call(&mut sender, server.request(Method::GET, &format!("{PODS}?limit=1"), Bytes::new())).await;
+        let (status, body) = call(
+            &mut sender,
+            server.request(Method::GET, &format!("{PODS}?limit=1"), Bytes::new()),
+        )
+        .await;
         assert_eq!(status, 200);
         let list: serde_json::Value = serde_json::from_slice(&body).expect("json");
-        let rv = list["metadata"]["resourceVersion"].as_str().expect("rv").to_string();
+        let rv = list["metadata"]["resourceVersion"]
+            .as_str()
+            .expect("rv")
+            .to_string();
         let barrier = Arc::new(tokio::sync::Barrier::new(1001));
         let mut watchers = Vec::new();
         for _ in 0..1000 {
@@ -233,7 +301,11 @@ fn main() {
                 let mut sender = server.connect().await;
                 sender.ready().await.expect("ready");
                 let response = sender
-                    .send_request(server.request(Method::GET, &format!("{PODS}?watch=true&resourceVersion={rv}"), Bytes::new()))
+                    .send_request(server.request(
+                        Method::GET,
+                        &format!("{PODS}?watch=true&resourceVersion={rv}"),
+                        Bytes::new(),
+                    ))
                     .await
                     .expect("watch");
                 let mut body = response.into_body();
@@ -241,7 +313,9 @@ fn main() {
                 loop {
                     let frame = body.frame().await.expect("frame").expect("frame ok");
                     if let Ok(data) = frame.into_data()
-                        && data.windows(7).any(|w| w == b"ADDED\"," || w == b"\"ADDED\"")
+                        && data
+                            .windows(7)
+                            .any(|w| w == b"ADDED\"," || w == b"\"ADDED\"")
                     {
                         return Instant::now();
                     }
@@ -251,7 +325,11 @@ fn main() {
         barrier.wait().await;
         println!("  RSS with 1,000 watchers open: {} KiB", rss_kib(pid));
         let t = Instant::now();
-        let (status, _) = call(&mut sender, server.request(Method::POST, PODS, pod("watched"))).await;
+        let (status, _) = call(
+            &mut sender,
+            server.request(Method::POST, PODS, pod("watched")),
+        )
+        .await;
         assert_eq!(status, 201);
         let mut delays = Vec::new();
         for w in watchers {

@@ -481,19 +481,59 @@ pub static CATALOGUE: &[ResourceType] = &[
     // authorization.k8s.io/v1
     ResourceType {
         verbs: CREATE,
-        ..rt("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", "localsubjectaccessreview", Namespaced, &[], &[], &[])
+        ..rt(
+            "authorization.k8s.io",
+            "v1",
+            "LocalSubjectAccessReview",
+            "localsubjectaccessreviews",
+            "localsubjectaccessreview",
+            Namespaced,
+            &[],
+            &[],
+            &[],
+        )
     },
     ResourceType {
         verbs: CREATE,
-        ..rt("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "selfsubjectaccessreview", Cluster, &[], &[], &[])
+        ..rt(
+            "authorization.k8s.io",
+            "v1",
+            "SelfSubjectAccessReview",
+            "selfsubjectaccessreviews",
+            "selfsubjectaccessreview",
+            Cluster,
+            &[],
+            &[],
+            &[],
+        )
     },
     ResourceType {
         verbs: CREATE,
-        ..rt("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", "selfsubjectrulesreview", Cluster, &[], &[], &[])
+        ..rt(
+            "authorization.k8s.io",
+            "v1",
+            "SelfSubjectRulesReview",
+            "selfsubjectrulesreviews",
+            "selfsubjectrulesreview",
+            Cluster,
+            &[],
+            &[],
+            &[],
+        )
     },
     ResourceType {
         verbs: CREATE,
-        ..rt("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", "subjectaccessreview", Cluster, &[], &[], &[])
+        ..rt(
+            "authorization.k8s.io",
+            "v1",
+            "SubjectAccessReview",
+            "subjectaccessreviews",
+            "subjectaccessreview",
+            Cluster,
+            &[],
+            &[],
+            &[],
+        )
     },
     // autoscaling: v2 preferred
     rt(

@@ -8,11 +8,13 @@
 
 pub mod catalogue;
 pub mod cidr;
+pub mod defaults;
 pub mod names;
 pub mod object;
 pub mod protobuf;
 pub mod selector;
 pub mod strategic_merge;
+pub mod unknown_fields;
 
 pub use catalogue::{GroupVersion, ResourceType, Scope, Subresource};
 pub use object::{Object, ObjectMeta};

@@ -109,7 +109,17 @@ async fn resource(
         }
     };
     let user = user.map(|Extension(user)| user);
-    match handlers::dispatch(&state.registry, user.as_ref(), &method, target, query, &headers, body).await {
+    match handlers::dispatch(
+        &state.registry,
+        user.as_ref(),
+        &method,
+        target,
+        query,
+        &headers,
+        body,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }

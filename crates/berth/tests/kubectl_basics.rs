@@ -465,6 +465,38 @@ fn auth_whoami_and_can_i() {
     let run = cluster.kubectl(&["auth", "whoami"]).ok();
     assert!(run.stdout.contains("system:admin"), "{}", run.stdout);
     assert!(run.stdout.contains("system:masters"), "{}", run.stdout);
-    let run = cluster.kubectl(&["auth", "can-i", "create", "deployments"]).ok();
+    let run = cluster
+        .kubectl(&["auth", "can-i", "create", "deployments"])
+        .ok();
     assert_eq!(run.stdout.trim(), "yes");
+}
+
+#[test]
+fn objects_get_upstream_defaults() {
+    let cluster = Cluster::start();
+    cluster.write("deploy.yaml", DEPLOYMENT);
+    cluster.kubectl(&["apply", "-f", "deploy.yaml"]).ok();
+    let get = |path: &str| {
+        cluster
+            .kubectl(&["get", "deploy", "web", "-o", &format!("jsonpath={path}")])
+            .ok()
+            .stdout
+    };
+    assert_eq!(
+        get("{.spec.strategy.type} {.spec.strategy.rollingUpdate.maxSurge}"),
+        "RollingUpdate 25%"
+    );
+    assert_eq!(
+        get("{.spec.revisionHistoryLimit} {.spec.progressDeadlineSeconds}"),
+        "10 600"
+    );
+    assert_eq!(
+        get(
+            "{.spec.template.spec.restartPolicy} {.spec.template.spec.dnsPolicy} {.spec.template.spec.containers[0].imagePullPolicy}"
+        ),
+        "Always ClusterFirst IfNotPresent"
+    );
+    // Re-applying the same file is still "unchanged": defaults do not look like changes.
+    let run = cluster.kubectl(&["apply", "-f", "deploy.yaml"]).ok();
+    assert_eq!(run.stdout.trim(), "deployment.apps/web unchanged");
 }

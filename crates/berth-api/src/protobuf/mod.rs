@@ -58,7 +58,7 @@ pub enum ProtobufError {
 }
 
 /// Fields that are Go embedded structs: JSON inlines their fields into the parent.
-const INLINED: &[&str] = &[
+pub(crate) const INLINED: &[&str] = &[
     "handler",
     "volumeSource",
     "ephemeralContainerCommon",
@@ -121,7 +121,7 @@ fn omitted(name: &str, value: &Value) -> bool {
 }
 
 /// Proto field names that differ from the JSON names.
-fn json_name(proto: &'static str) -> &'static str {
+pub(crate) fn json_name(proto: &'static str) -> &'static str {
     match proto {
         "aPIGroup" => "apiGroup",
         "uID" => "uid",
@@ -131,6 +131,26 @@ fn json_name(proto: &'static str) -> &'static str {
 
 /// The magic prefix of Kubernetes protobuf bodies.
 pub const MAGIC: &[u8] = b"k8s\0";
+
+/// The fields of a message, by its full name.
+pub fn message_fields(name: &str) -> Option<&'static [Field]> {
+    messages().get(name).copied()
+}
+
+/// Whether a message is one JSON represents as a scalar or free-form value (IntOrString,
+/// Quantity, Time, Duration, RawExtension, FieldsV1).
+pub fn is_scalar_message(name: &str) -> bool {
+    matches!(
+        name,
+        "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
+            | "k8s.io.apimachinery.pkg.api.resource.Quantity"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.Duration"
+            | "k8s.io.apimachinery.pkg.runtime.RawExtension"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1"
+    )
+}
 
 fn messages() -> &'static HashMap<&'static str, &'static [Field]> {
     static INDEX: OnceLock<HashMap<&'static str, &'static [Field]>> = OnceLock::new();

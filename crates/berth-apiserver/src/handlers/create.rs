@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, json, read_object};
+use super::{Query, json, read_object, validate_fields, with_warnings};
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -20,8 +20,9 @@ pub async fn create(
         return Err(ApiError::method_not_allowed("POST", "a subresource"));
     }
     let object = read_object(headers, body).await?;
+    let warnings = validate_fields(query, target.rt, &object)?;
     let created = registry
         .create(target.rt, target.namespace(), object, query.dry_run())
         .await?;
-    Ok(json(201, &created.to_value()))
+    Ok(with_warnings(json(201, &created.to_value()), &warnings))
 }

@@ -14,7 +14,7 @@ mod watch;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use berth_api::Object;
+use berth_api::{Object, ResourceType};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -42,6 +42,7 @@ pub struct Query {
     pub continue_token: Option<String>,
     pub include_object: Option<String>,
     pub dry_run: Option<String>,
+    pub field_validation: Option<String>,
     pub grace_period_seconds: Option<i64>,
     pub propagation_policy: Option<String>,
     pub orphan_dependents: Option<bool>,
@@ -112,6 +113,53 @@ pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiE
         .map_err(|e| ApiError::bad_request(format!("the request body is not a valid object: {e}")))
 }
 
+/// Applies `fieldValidation` to an object about to be written: `Strict` refuses unknown
+/// fields (400), `Warn` (the default, as upstream) returns them as warnings, `Ignore` skips
+/// the check.
+pub fn validate_fields(
+    query: &Query,
+    rt: &ResourceType,
+    object: &Object,
+) -> Result<Vec<String>, ApiError> {
+    let mode = query.field_validation.as_deref().unwrap_or("Warn");
+    if !matches!(mode, "Strict" | "Warn" | "Ignore") {
+        return Err(ApiError::bad_request(format!(
+            "fieldValidation: Invalid value: {mode:?}: must be one of Ignore, Warn, Strict"
+        )));
+    }
+    if mode == "Ignore" {
+        return Ok(Vec::new());
+    }
+    let api_version = rt.group_version().api_version();
+    let unknown =
+        berth_api::unknown_fields::unknown_fields(&api_version, rt.kind, &object.to_value())
+            .unwrap_or_default();
+    let messages: Vec<String> = unknown
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect();
+    if mode == "Strict" && !messages.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {list}",
+            kind = rt.kind,
+            version = rt.version,
+            list = messages.join(", ")
+        )));
+    }
+    Ok(messages)
+}
+
+/// Adds `Warning` headers (kubectl prints each as `Warning: …`).
+pub fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for warning in warnings {
+        let text = format!("299 - \"{}\"", warning.replace('"', "\\\""));
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
+}
+
 /// Routes a resource request to its verb.
 pub async fn dispatch(
     registry: &Registry,
@@ -124,7 +172,10 @@ pub async fn dispatch(
 ) -> Result<Response, ApiError> {
     if review::is_review(&target) {
         if *method != Method::POST || target.name.is_some() {
-            return Err(ApiError::method_not_allowed(method.as_str(), target.rt.plural));
+            return Err(ApiError::method_not_allowed(
+                method.as_str(),
+                target.rt.plural,
+            ));
         }
         return review::review(&target, user, headers, body).await;
     }

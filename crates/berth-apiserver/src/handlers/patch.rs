@@ -12,7 +12,7 @@ use axum::response::Response;
 use berth_api::Object;
 use serde_json::Value;
 
-use super::{MAX_BODY_BYTES, Query, json};
+use super::{MAX_BODY_BYTES, Query, json, validate_fields, with_warnings};
 use crate::registry::{Registry, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -125,6 +125,7 @@ pub async fn patch(
         }
         let mut patched: Object = serde_json::from_value(after)
             .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))?;
+        let warnings = validate_fields(query, target.rt, &patched)?;
         if !client_precondition || patched.metadata.resource_version.is_empty() {
             patched.metadata.resource_version = current.metadata.resource_version.clone();
         }
@@ -141,7 +142,7 @@ pub async fn patch(
         {
             Err(err) if err.reason == "Conflict" && !client_precondition => continue,
             Err(err) => return Err(err),
-            Ok(updated) => return Ok(json(200, &updated.to_value())),
+            Ok(updated) => return Ok(with_warnings(json(200, &updated.to_value()), &warnings)),
         }
     }
 }

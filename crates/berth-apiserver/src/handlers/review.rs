@@ -13,14 +13,21 @@ use crate::authn::User;
 use crate::routes::Target;
 use crate::status::ApiError;
 
-const NO_AUTHORIZER: &str = "no authorization is configured: every authenticated user may do everything";
+const NO_AUTHORIZER: &str =
+    "no authorization is configured: every authenticated user may do everything";
 
 /// Whether a resource is a review that this module answers.
 pub fn is_review(target: &Target) -> bool {
     matches!(
         (target.rt.group, target.rt.plural),
         ("authentication.k8s.io", "selfsubjectreviews")
-            | ("authorization.k8s.io", "selfsubjectaccessreviews" | "selfsubjectrulesreviews" | "subjectaccessreviews" | "localsubjectaccessreviews")
+            | (
+                "authorization.k8s.io",
+                "selfsubjectaccessreviews"
+                    | "selfsubjectrulesreviews"
+                    | "subjectaccessreviews"
+                    | "localsubjectaccessreviews"
+            )
     )
 }
 
@@ -32,12 +39,19 @@ fn groups(user: &User) -> Vec<String> {
     groups
 }
 
-pub async fn review(target: &Target, user: Option<&User>, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+pub async fn review(
+    target: &Target,
+    user: Option<&User>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let user = user.ok_or_else(ApiError::unauthorized)?;
     let object = read_object(headers, body).await?;
     let mut value = object.to_value();
     let status: Value = match target.rt.plural {
-        "selfsubjectreviews" => json!({"userInfo": {"username": user.name, "groups": groups(user)}}),
+        "selfsubjectreviews" => {
+            json!({"userInfo": {"username": user.name, "groups": groups(user)}})
+        }
         "selfsubjectrulesreviews" => json!({
             "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
             "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, json, read_object};
+use super::{Query, json, read_object, validate_fields, with_warnings};
 use crate::registry::{Registry, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -19,6 +19,7 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let name = target.name.as_deref().unwrap_or_default();
     let object = read_object(headers, body).await?;
+    let warnings = validate_fields(query, target.rt, &object)?;
     let scope = match target.subresource.as_deref() {
         Some("status") => WriteScope::Status,
         Some("finalize") => WriteScope::Finalize,
@@ -34,5 +35,5 @@ pub async fn update(
             query.dry_run(),
         )
         .await?;
-    Ok(json(200, &updated.to_value()))
+    Ok(with_warnings(json(200, &updated.to_value()), &warnings))
 }

@@ -291,6 +291,7 @@ impl Registry {
         }
         object.kind = rt.kind.to_string();
         object.api_version = api_version;
+        berth_api::defaults::apply(rt.group, rt.kind, &mut object.body);
         match namespace {
             Some(ns) if rt.namespaced() => {
                 if !object.metadata.namespace.is_empty() && object.metadata.namespace != ns {
