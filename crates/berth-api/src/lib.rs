@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod cidr;
 pub mod defaults;
+pub mod managed_fields;
 pub mod names;
 pub mod object;
 pub mod protobuf;

@@ -292,3 +292,89 @@ fn concurrent_writers_conflict_and_lose_nothing() {
         winners[0].to_string()
     );
 }
+
+#[test]
+fn server_side_apply_owns_fields_and_reports_conflicts() {
+    let cluster = Cluster::start();
+    let manifest = DEPLOYMENT.replace(
+        "metadata:\n  name: web\n",
+        "metadata:\n  name: web\n  labels: {team: a, tier: front}\n",
+    );
+    cluster.write("deploy.yaml", &manifest);
+    let run = cluster
+        .kubectl(&["apply", "--server-side", "-f", "deploy.yaml"])
+        .ok();
+    assert_eq!(run.stdout.trim(), "deployment.apps/web serverside-applied");
+    assert_eq!(
+        jsonpath(
+            &cluster,
+            "{.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}"
+        ),
+        "kubectl/Apply"
+    );
+
+    // Another manager takes replicas; re-applying a different value conflicts.
+    cluster
+        .kubectl(&[
+            "patch",
+            "deploy",
+            "web",
+            "--field-manager=ops",
+            "-p",
+            r#"{"spec":{"replicas":5}}"#,
+        ])
+        .ok();
+    cluster.write(
+        "deploy.yaml",
+        &manifest.replace("replicas: 2", "replicas: 3"),
+    );
+    let conflict = cluster
+        .kubectl(&["apply", "--server-side", "-f", "deploy.yaml"])
+        .failed();
+    assert!(
+        conflict.stderr.contains(
+            "Apply failed with 1 conflict: conflict with \"ops\" using apps/v1: .spec.replicas"
+        ),
+        "{}",
+        conflict.stderr
+    );
+    assert_eq!(jsonpath(&cluster, "{.spec.replicas}"), "5");
+    cluster
+        .kubectl(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            "deploy.yaml",
+        ])
+        .ok();
+    assert_eq!(jsonpath(&cluster, "{.spec.replicas}"), "3");
+
+    // A field the manager stops applying is removed.
+    cluster.write(
+        "deploy.yaml",
+        &manifest
+            .replace("replicas: 2", "replicas: 3")
+            .replace(", tier: front", ""),
+    );
+    cluster
+        .kubectl(&["apply", "--server-side", "-f", "deploy.yaml"])
+        .ok();
+    assert_eq!(jsonpath(&cluster, "{.metadata.labels}"), r#"{"team":"a"}"#);
+}
+
+#[test]
+fn client_side_apply_moves_to_server_side_apply() {
+    let cluster = Cluster::start();
+    cluster.write("deploy.yaml", DEPLOYMENT);
+    cluster.kubectl(&["apply", "-f", "deploy.yaml"]).ok();
+    cluster.write(
+        "deploy.yaml",
+        &DEPLOYMENT.replace("replicas: 2", "replicas: 4"),
+    );
+    let run = cluster
+        .kubectl(&["apply", "--server-side", "-f", "deploy.yaml"])
+        .ok();
+    assert_eq!(run.stdout.trim(), "deployment.apps/web serverside-applied");
+    assert_eq!(jsonpath(&cluster, "{.spec.replicas}"), "4");
+}

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, json, read_object, validate_fields, with_warnings};
+use super::{Query, field_manager, json, read_object, validate_fields, with_warnings};
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -22,7 +22,13 @@ pub async fn create(
     let object = read_object(headers, body).await?;
     let warnings = validate_fields(query, target.rt, &object)?;
     let created = registry
-        .create(target.rt, target.namespace(), object, query.dry_run())
+        .create(
+            target.rt,
+            target.namespace(),
+            object,
+            Some(&field_manager(query, headers)),
+            query.dry_run(),
+        )
         .await?;
     Ok(with_warnings(json(201, &created.to_value()), &warnings))
 }

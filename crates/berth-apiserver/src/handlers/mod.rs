@@ -1,6 +1,7 @@
 //! REST verbs on resources: one file per verb. [`dispatch`] maps method + [`Target`] + query to
 //! a verb; the helpers here negotiate content and read bodies.
 
+mod apply;
 mod create;
 mod delete;
 mod get;
@@ -19,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::authn::User;
-use crate::registry::Registry;
+use crate::registry::{FieldManager, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
 
@@ -43,6 +44,8 @@ pub struct Query {
     pub include_object: Option<String>,
     pub dry_run: Option<String>,
     pub field_validation: Option<String>,
+    pub field_manager: Option<String>,
+    pub force: Option<bool>,
     pub grace_period_seconds: Option<i64>,
     pub propagation_policy: Option<String>,
     pub orphan_dependents: Option<bool>,
@@ -149,6 +152,16 @@ pub fn validate_fields(
     Ok(messages)
 }
 
+/// The field manager of a write: `fieldManager`, else the User-Agent's product name.
+pub fn field_manager(query: &Query, headers: &HeaderMap) -> FieldManager {
+    FieldManager::from_request(
+        query.field_manager.as_deref(),
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
 /// Adds `Warning` headers (kubectl prints each as `Warning: …`).
 pub fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
     for warning in warnings {
@@ -202,6 +215,9 @@ pub async fn dispatch(
         (Method::GET, false) => list::list(registry, &target, &query, table).await,
         (Method::POST, false) => create::create(registry, &target, &query, headers, body).await,
         (Method::PUT, true) => update::update(registry, &target, &query, headers, body).await,
+        (Method::PATCH, true) if apply::is_apply(headers) => {
+            apply::apply(registry, &target, &query, headers, body).await
+        }
         (Method::PATCH, true) => patch::patch(registry, &target, &query, headers, body).await,
         (Method::DELETE, true) => delete::delete(registry, &target, &query, body).await,
         (Method::DELETE, false) => delete::delete_collection(registry, &target, &query, body).await,

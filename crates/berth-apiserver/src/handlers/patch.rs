@@ -12,8 +12,8 @@ use axum::response::Response;
 use berth_api::Object;
 use serde_json::Value;
 
-use super::{MAX_BODY_BYTES, Query, json, validate_fields, with_warnings};
-use crate::registry::{Registry, WriteScope};
+use super::{MAX_BODY_BYTES, Query, field_manager, json, validate_fields, with_warnings};
+use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
 
@@ -135,8 +135,11 @@ pub async fn patch(
                 target.namespace(),
                 name,
                 patched,
-                scope,
-                query.dry_run(),
+                UpdateOptions {
+                    scope,
+                    manager: Some(&field_manager(query, headers)),
+                    dry_run: query.dry_run(),
+                },
             )
             .await
         {

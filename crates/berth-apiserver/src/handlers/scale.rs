@@ -9,8 +9,8 @@ use berth_api::Object;
 use serde_json::{Value, json};
 
 use super::patch::Patch;
-use super::{MAX_BODY_BYTES, Query, json};
-use crate::registry::{Registry, WriteScope};
+use super::{MAX_BODY_BYTES, Query, field_manager, json};
+use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
 
@@ -149,8 +149,11 @@ pub async fn scale(
             target.namespace(),
             name,
             updated,
-            WriteScope::Main,
-            query.dry_run(),
+            UpdateOptions {
+                scope: WriteScope::Main,
+                manager: Some(&field_manager(query, headers)),
+                dry_run: query.dry_run(),
+            },
         )
         .await?;
     Ok(json(200, &to_scale(&written)))

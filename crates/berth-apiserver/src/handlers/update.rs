@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, json, read_object, validate_fields, with_warnings};
-use crate::registry::{Registry, WriteScope};
+use super::{Query, field_manager, json, read_object, validate_fields, with_warnings};
+use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
 
@@ -31,8 +31,11 @@ pub async fn update(
             target.namespace(),
             name,
             object,
-            scope,
-            query.dry_run(),
+            UpdateOptions {
+                scope,
+                manager: Some(&field_manager(query, headers)),
+                dry_run: query.dry_run(),
+            },
         )
         .await?;
     Ok(with_warnings(json(200, &updated.to_value()), &warnings))

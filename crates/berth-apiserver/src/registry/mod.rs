@@ -24,9 +24,11 @@ use crate::status::ApiError;
 use crate::watch_cache::WatchCaches;
 
 mod delete;
+pub mod ownership;
 mod services;
 
 pub use delete::{DeleteOptions, Deleted};
+pub use ownership::FieldManager;
 pub use services::{NODE_PORTS, ServiceNetwork};
 
 /// Namespaces that always exist.
@@ -54,6 +56,15 @@ pub struct ListResult {
     pub revision: Revision,
     pub continue_token: Option<String>,
     pub remaining: Option<u64>,
+}
+
+/// How an update writes.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateOptions<'a> {
+    pub scope: WriteScope,
+    /// Who writes (managedFields); `None` for writes that track ownership themselves.
+    pub manager: Option<&'a FieldManager>,
+    pub dry_run: bool,
 }
 
 /// Which part of an object a write may change.
@@ -313,6 +324,7 @@ impl Registry {
         rt: &ResourceType,
         namespace: Option<&str>,
         mut object: Object,
+        manager: Option<&FieldManager>,
         dry_run: bool,
     ) -> Result<Object, ApiError> {
         Self::check_identity(rt, namespace, &mut object)?;
@@ -357,6 +369,9 @@ impl Registry {
             object
                 .body
                 .insert("status".into(), json!({"phase": "Active"}));
+        }
+        if let Some(manager) = manager {
+            ownership::track_update(rt, None, &mut object, manager);
         }
         let allocations = if Self::is_service(rt) && !dry_run {
             let services = self.services;
@@ -422,9 +437,13 @@ impl Registry {
         namespace: Option<&str>,
         name: &str,
         mut object: Object,
-        scope: WriteScope,
-        dry_run: bool,
+        options: UpdateOptions<'_>,
     ) -> Result<Object, ApiError> {
+        let UpdateOptions {
+            scope,
+            manager,
+            dry_run,
+        } = options;
         Self::check_identity(rt, namespace, &mut object)?;
         if !object.metadata.name.is_empty() && object.metadata.name != name {
             return Err(ApiError::bad_request(format!(
@@ -485,11 +504,18 @@ impl Registry {
             meta.deletion_timestamp = existing.metadata.deletion_timestamp.clone();
             meta.deletion_grace_period_seconds = existing.metadata.deletion_grace_period_seconds;
             meta.generate_name = existing.metadata.generate_name.clone();
+            if meta.managed_fields.is_empty() {
+                // Omitted managedFields means "unchanged", as upstream.
+                meta.managed_fields = existing.metadata.managed_fields.clone();
+            }
             let spec_changed = spec_of(&next) != spec_of(&existing);
             next.metadata.generation = existing
                 .metadata
                 .generation
                 .map(|g| if spec_changed { g + 1 } else { g });
+            if let Some(manager) = manager {
+                ownership::track_update(rt, Some(&existing), &mut next, manager);
+            }
             if dry_run {
                 next.metadata.resource_version = current.mod_revision.to_string();
                 return Ok(next);
@@ -559,7 +585,7 @@ impl Registry {
         for name in SYSTEM_NAMESPACES {
             let mut object = Object::default();
             object.metadata.name = (*name).to_string();
-            match self.create(rt, None, object, false).await {
+            match self.create(rt, None, object, None, false).await {
                 Ok(_) => {}
                 Err(e) if e.reason == "AlreadyExists" => {}
                 Err(e) => return Err(e),

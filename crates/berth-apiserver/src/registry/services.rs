@@ -386,7 +386,10 @@ impl Registry {
             },
         }))
         .map_err(|e| ApiError::internal(e.to_string()))?;
-        match self.create(rt(), Some("default"), object, false).await {
+        match self
+            .create(rt(), Some("default"), object, None, false)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.reason == "AlreadyExists" => Ok(()),
             Err(e) => Err(e),

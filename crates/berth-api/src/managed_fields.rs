@@ -1,0 +1,385 @@
+//! Field ownership for server-side apply: field sets in upstream's `FieldsV1` form, which
+//! fields an object sets, which managers' fields a change touches, and the apply merge.
+//!
+//! A field set is a tree keyed by path elements as upstream writes them: `f:<field>` for a
+//! map or struct field, `k:{"name":"web"}` for an element of a list merged by key,
+//! `v:<json>` for an element of a set-like list. A node with no children is a leaf (an owned
+//! value); list elements also carry `"."` (the element itself is owned). Which lists merge by
+//! key comes from [`crate::strategic_merge::list_strategy`], so ownership and patching agree.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::strategic_merge::{ListStrategy, list_strategy};
+
+/// One step of a path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Element {
+    Field(String),
+    Key(String),
+    Value(String),
+}
+
+impl Element {
+    fn encode(&self) -> String {
+        match self {
+            Element::Field(f) => format!("f:{f}"),
+            Element::Key(k) => format!("k:{k}"),
+            Element::Value(v) => format!("v:{v}"),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Element> {
+        let (prefix, rest) = text.split_at_checked(2)?;
+        Some(match prefix {
+            "f:" => Element::Field(rest.to_string()),
+            "k:" => Element::Key(rest.to_string()),
+            "v:" => Element::Value(rest.to_string()),
+            _ => return None,
+        })
+    }
+}
+
+/// A set of owned fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSet {
+    /// The node itself is owned (list elements: `"."`).
+    pub itself: bool,
+    pub children: BTreeMap<Element, FieldSet>,
+}
+
+/// Top-level and metadata fields that no manager owns: identity and server-set metadata.
+const UNTRACKED_TOP: &[&str] = &["apiVersion", "kind", "status"];
+const UNTRACKED_META: &[&str] = &[
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+];
+
+impl FieldSet {
+    pub fn is_empty(&self) -> bool {
+        !self.itself && self.children.is_empty()
+    }
+
+    /// Leaves (owned values) and owned list elements, as paths.
+    pub fn paths(&self) -> Vec<Vec<Element>> {
+        let mut out = Vec::new();
+        self.collect(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect(&self, prefix: &mut Vec<Element>, out: &mut Vec<Vec<Element>>) {
+        if (self.itself || self.children.is_empty()) && !prefix.is_empty() {
+            out.push(prefix.clone());
+        }
+        for (element, child) in &self.children {
+            prefix.push(element.clone());
+            child.collect(prefix, out);
+            prefix.pop();
+        }
+    }
+
+    pub fn contains(&self, path: &[Element]) -> bool {
+        match path.split_first() {
+            None => true,
+            Some((first, rest)) => self.children.get(first).is_some_and(|c| c.contains(rest)),
+        }
+    }
+
+    pub fn insert(&mut self, path: &[Element]) {
+        if let Some((first, rest)) = path.split_first() {
+            let child = self.children.entry(first.clone()).or_default();
+            if rest.is_empty() && !child.children.is_empty() {
+                child.itself = true;
+            }
+            child.insert(rest);
+        }
+    }
+
+    /// Removes a path (and everything under it); prunes empty parents.
+    pub fn remove(&mut self, path: &[Element]) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        if rest.is_empty() {
+            self.children.remove(first);
+            return;
+        }
+        if let Some(child) = self.children.get_mut(first) {
+            child.remove(rest);
+            if child.children.is_empty() && !child.itself {
+                self.children.remove(first);
+            }
+        }
+    }
+
+    /// `FieldsV1` JSON.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        if self.itself {
+            map.insert(".".into(), json!({}));
+        }
+        for (element, child) in &self.children {
+            map.insert(element.encode(), child.to_json());
+        }
+        Value::Object(map)
+    }
+
+    pub fn from_json(value: &Value) -> FieldSet {
+        let mut set = FieldSet::default();
+        if let Value::Object(map) = value {
+            for (key, child) in map {
+                if key == "." {
+                    set.itself = true;
+                } else if let Some(element) = Element::decode(key) {
+                    set.children.insert(element, FieldSet::from_json(child));
+                }
+            }
+        }
+        set
+    }
+}
+
+/// The fields an object sets (for `kind`'s list strategies).
+pub fn fields_of(kind: &str, object: &Value) -> FieldSet {
+    let mut set = FieldSet::default();
+    let Value::Object(map) = object else {
+        return set;
+    };
+    for (key, value) in map {
+        if UNTRACKED_TOP.contains(&key.as_str()) {
+            continue;
+        }
+        let mut child = if key == "metadata" {
+            let mut meta = value.as_object().cloned().unwrap_or_default();
+            meta.retain(|k, _| !UNTRACKED_META.contains(&k.as_str()));
+            walk(kind, &Value::Object(meta), &mut vec![key.clone()])
+        } else {
+            walk(kind, value, &mut vec![key.clone()])
+        };
+        if key == "metadata" && child.children.is_empty() {
+            continue;
+        }
+        child.itself = false;
+        set.children.insert(Element::Field(key.clone()), child);
+    }
+    set
+}
+
+fn walk(kind: &str, value: &Value, path: &mut Vec<String>) -> FieldSet {
+    let mut set = FieldSet::default();
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                path.push(key.clone());
+                let child = walk(kind, v, path);
+                path.pop();
+                set.children.insert(Element::Field(key.clone()), child);
+            }
+        }
+        Value::Array(items) => {
+            let names: Vec<&str> = path.iter().map(String::as_str).collect();
+            match list_strategy(kind, &names) {
+                ListStrategy::MergeByKey(key) => {
+                    for item in items {
+                        let Some(id) = item.get(key) else { continue };
+                        let mut child = walk(kind, item, path);
+                        child.itself = true;
+                        set.children
+                            .insert(Element::Key(json!({ key: id }).to_string()), child);
+                    }
+                }
+                ListStrategy::MergeSet => {
+                    for item in items {
+                        set.children
+                            .insert(Element::Value(item.to_string()), FieldSet::default());
+                    }
+                }
+                // An atomic list is one value: a leaf.
+                ListStrategy::Replace => {}
+            }
+        }
+        _ => {}
+    }
+    set
+}
+
+/// The value at a path, if present.
+pub fn value_at<'a>(object: &'a Value, path: &[Element]) -> Option<&'a Value> {
+    let mut current = object;
+    for element in path {
+        current = match element {
+            Element::Field(f) => current.get(f)?,
+            Element::Key(k) => {
+                let wanted: Map<String, Value> = serde_json::from_str(k).ok()?;
+                current
+                    .as_array()?
+                    .iter()
+                    .find(|item| wanted.iter().all(|(wk, wv)| item.get(wk) == Some(wv)))?
+            }
+            Element::Value(v) => {
+                let wanted: Value = serde_json::from_str(v).ok()?;
+                current.as_array()?.iter().find(|item| **item == wanted)?
+            }
+        };
+    }
+    Some(current)
+}
+
+/// Removes the value at a path from an object (a field, or a list element).
+pub fn remove_at(object: &mut Value, path: &[Element]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = object;
+    for element in parents {
+        let next = match element {
+            Element::Field(f) => current.get_mut(f),
+            Element::Key(k) => {
+                let Ok(wanted) = serde_json::from_str::<Map<String, Value>>(k) else {
+                    return;
+                };
+                current.as_array_mut().and_then(|items| {
+                    items
+                        .iter_mut()
+                        .find(|item| wanted.iter().all(|(wk, wv)| item.get(wk) == Some(wv)))
+                })
+            }
+            Element::Value(_) => None,
+        };
+        let Some(next) = next else { return };
+        current = next;
+    }
+    match last {
+        Element::Field(f) => {
+            if let Some(map) = current.as_object_mut() {
+                map.remove(f);
+            }
+        }
+        Element::Key(k) => {
+            if let (Ok(wanted), Some(items)) = (
+                serde_json::from_str::<Map<String, Value>>(k),
+                current.as_array_mut(),
+            ) {
+                items.retain(|item| !wanted.iter().all(|(wk, wv)| item.get(wk) == Some(wv)));
+            }
+        }
+        Element::Value(v) => {
+            if let (Ok(wanted), Some(items)) =
+                (serde_json::from_str::<Value>(v), current.as_array_mut())
+            {
+                items.retain(|item| *item != wanted);
+            }
+        }
+    }
+}
+
+/// `.spec.replicas`, `.spec.containers[name="web"].image`: how upstream prints a path.
+pub fn display(path: &[Element]) -> String {
+    let mut text = String::new();
+    for element in path {
+        match element {
+            Element::Field(f) => {
+                text.push('.');
+                text.push_str(f);
+            }
+            Element::Key(k) => {
+                let fields: Map<String, Value> = serde_json::from_str(k).unwrap_or_default();
+                let inner: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                text.push_str(&format!("[{}]", inner.join(",")));
+            }
+            Element::Value(v) => text.push_str(&format!("[={v}]")),
+        }
+    }
+    text
+}
+
+/// Paths whose values differ between two objects (leaves and list elements of either).
+pub fn changed(kind: &str, before: &Value, after: &Value) -> Vec<Vec<Element>> {
+    let mut paths = fields_of(kind, after).paths();
+    for path in fields_of(kind, before).paths() {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths.retain(|p| match p.last() {
+        // A list element is owned as "it exists"; changes inside it are their own paths.
+        Some(Element::Key(_) | Element::Value(_)) => {
+            value_at(before, p).is_some() != value_at(after, p).is_some()
+        }
+        _ => value_at(before, p) != value_at(after, p),
+    });
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(image: &str, replicas: i64) -> Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": "web", "image": image}]}}},
+        })
+    }
+
+    #[test]
+    fn field_sets_look_like_upstream_fieldsv1() {
+        let set = fields_of("Deployment", &deployment("nginx", 2));
+        assert_eq!(
+            set.to_json(),
+            json!({
+                "f:metadata": {"f:labels": {"f:app": {}}},
+                "f:spec": {"f:replicas": {}, "f:template": {"f:spec": {"f:containers": {
+                    "k:{\"name\":\"web\"}": {".": {}, "f:image": {}, "f:name": {}}}}}},
+            })
+        );
+        assert_eq!(FieldSet::from_json(&set.to_json()), set);
+    }
+
+    #[test]
+    fn paths_values_and_changes() {
+        let before = deployment("nginx:1", 2);
+        let after = deployment("nginx:2", 2);
+        let changed = changed("Deployment", &before, &after);
+        assert_eq!(changed.len(), 1);
+        assert_eq!(
+            display(&changed[0]),
+            ".spec.template.spec.containers[name=\"web\"].image"
+        );
+        assert_eq!(value_at(&after, &changed[0]), Some(&json!("nginx:2")));
+        let mut object = after.clone();
+        remove_at(&mut object, &changed[0]);
+        assert_eq!(
+            object["spec"]["template"]["spec"]["containers"][0],
+            json!({"name": "web"})
+        );
+        let key = &changed[0][..changed[0].len() - 1];
+        remove_at(&mut object, key);
+        assert_eq!(object["spec"]["template"]["spec"]["containers"], json!([]));
+    }
+
+    #[test]
+    fn set_operations() {
+        let mut set = fields_of("Deployment", &deployment("nginx", 1));
+        let replicas = vec![
+            Element::Field("spec".into()),
+            Element::Field("replicas".into()),
+        ];
+        assert!(set.contains(&replicas));
+        set.remove(&replicas);
+        assert!(!set.contains(&replicas));
+        set.insert(&replicas);
+        assert!(set.contains(&replicas));
+        assert!(set.paths().contains(&replicas));
+    }
+}
