@@ -66,6 +66,20 @@ pub fn list_strategy(kind: &str, path: &[&str]) -> ListStrategy {
     }
 }
 
+/// The strategy of a list field of a protobuf message (for schemas, where the path from the
+/// object's root is not known but the enclosing type is).
+pub fn message_list_strategy(message: &str, field: &str) -> ListStrategy {
+    match (message.rsplit('.').next().unwrap_or(message), field) {
+        ("ServiceSpec", "ports") => ListStrategy::MergeByKey("port"),
+        ("Container" | "EphemeralContainerCommon", "ports") => {
+            ListStrategy::MergeByKey("containerPort")
+        }
+        ("ObjectMeta", "finalizers") => ListStrategy::MergeSet,
+        (_, "ports" | "finalizers") => ListStrategy::Replace,
+        (parent, field) => list_strategy("", &[parent, field]),
+    }
+}
+
 fn directive(key: &str) -> bool {
     key.starts_with('$')
 }

@@ -4,13 +4,19 @@
 //! kubectl decides from these documents whether the server validates fields itself: it looks
 //! for PATCH operations tagged with `x-kubernetes-group-version-kind` that accept a
 //! `fieldValidation` parameter. Without them `apply`, `create -f`, `replace` and `edit` refuse to
-//! run unless `--validate=false`. The schemas here are minimal (apiVersion, kind, metadata and an
-//! open object); full schemas with descriptions, for `kubectl explain`, come later.
+//! run unless `--validate=false`.
+//!
+//! Schemas come from the same upstream message schemas the protobuf decoder uses: every field
+//! with its type, lists with their strategic-merge metadata (`x-kubernetes-patch-merge-key`,
+//! `x-kubernetes-list-type`), so `kubectl explain` shows the structure. Upstream's field
+//! descriptions are not included yet. Kinds without a message schema get an open object.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use berth_api::ResourceType;
 use berth_api::catalogue::{groups, resources_of};
+use berth_api::protobuf::{self, Ty};
+use berth_api::strategic_merge::{ListStrategy, message_list_strategy};
 use serde_json::{Map, Value, json};
 
 /// The path segment of a group version in OpenAPI URLs: `api/v1` or `apis/apps/v1`.
@@ -34,12 +40,126 @@ fn hash(text: &str) -> String {
 }
 
 fn schema_name(rt: &ResourceType) -> String {
-    let group = if rt.group.is_empty() {
-        "core"
+    let message = protobuf::message_name(&rt.group_version().api_version(), rt.kind);
+    if protobuf::message_fields(&message).is_some() {
+        component_name(&message)
     } else {
-        rt.group
-    };
-    format!("io.berth.{group}.{}.{}", rt.version, rt.kind)
+        let group = if rt.group.is_empty() {
+            "core"
+        } else {
+            rt.group
+        };
+        format!("io.berth.{group}.{}.{}", rt.version, rt.kind)
+    }
+}
+
+/// Upstream's OpenAPI name of a protobuf message: `k8s.io.api.apps.v1.Deployment` →
+/// `io.k8s.api.apps.v1.Deployment`.
+fn component_name(message: &str) -> String {
+    match message.strip_prefix("k8s.io.") {
+        Some(rest) => format!("io.k8s.{rest}"),
+        None => message.to_string(),
+    }
+}
+
+fn scalar_schema(ty: Ty) -> Value {
+    match ty {
+        Ty::String => json!({"type": "string"}),
+        Ty::Bytes => json!({"type": "string", "format": "byte"}),
+        Ty::Bool => json!({"type": "boolean"}),
+        Ty::Int32 | Ty::Uint32 => json!({"type": "integer", "format": "int32"}),
+        Ty::Int64 | Ty::Uint64 => json!({"type": "integer", "format": "int64"}),
+        Ty::Double | Ty::Float => json!({"type": "number", "format": "double"}),
+        Ty::Message(_) | Ty::Map(..) => json!({"type": "object"}),
+    }
+}
+
+/// The schema of a value of type `ty`; referenced messages are queued for emission.
+fn type_schema(ty: Ty, pending: &mut Vec<&'static str>) -> Value {
+    match ty {
+        Ty::Message(name) => match name {
+            "k8s.io.apimachinery.pkg.util.intstr.IntOrString" => {
+                json!({"x-kubernetes-int-or-string": true})
+            }
+            "k8s.io.apimachinery.pkg.api.resource.Quantity" => json!({"type": "string"}),
+            "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime" => {
+                json!({"type": "string", "format": "date-time"})
+            }
+            "k8s.io.apimachinery.pkg.apis.meta.v1.Duration" => json!({"type": "string"}),
+            "k8s.io.apimachinery.pkg.runtime.RawExtension"
+            | "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1" => json!({"type": "object"}),
+            _ => {
+                pending.push(name);
+                json!({"allOf": [{"$ref": format!("#/components/schemas/{}", component_name(name))}], "default": {}})
+            }
+        },
+        Ty::Map(_, value) => {
+            json!({"type": "object", "additionalProperties": type_schema(*value, pending)})
+        }
+        scalar => scalar_schema(scalar),
+    }
+}
+
+/// Properties of a message, with inlined (embedded) messages' properties merged in.
+fn properties(message: &'static str, pending: &mut Vec<&'static str>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for field in protobuf::message_fields(message).unwrap_or(&[]) {
+        if protobuf::INLINED.contains(&field.name)
+            && let Ty::Message(inner) = field.ty
+        {
+            out.extend(properties(inner, pending));
+            continue;
+        }
+        let item = type_schema(field.ty, pending);
+        let schema = if field.repeated {
+            let mut list = json!({"type": "array", "items": item});
+            match message_list_strategy(message, field.name) {
+                ListStrategy::MergeByKey(key) => {
+                    list["x-kubernetes-patch-merge-key"] = json!(key);
+                    list["x-kubernetes-patch-strategy"] = json!("merge");
+                    list["x-kubernetes-list-type"] = json!("map");
+                    list["x-kubernetes-list-map-keys"] = json!([key]);
+                }
+                ListStrategy::MergeSet => {
+                    list["x-kubernetes-patch-strategy"] = json!("merge");
+                    list["x-kubernetes-list-type"] = json!("set");
+                }
+                ListStrategy::Replace => list["x-kubernetes-list-type"] = json!("atomic"),
+            }
+            list
+        } else {
+            item
+        };
+        out.insert(protobuf::json_name(field.name).to_string(), schema);
+    }
+    out
+}
+
+/// Component schemas for a kind's message and every message it references.
+fn message_schemas(root: &'static str, rt: &ResourceType, schemas: &mut Map<String, Value>) {
+    let mut pending = vec![root];
+    while let Some(message) = pending.pop() {
+        let name = component_name(message);
+        if schemas.contains_key(&name) {
+            continue;
+        }
+        let mut props = properties(message, &mut pending);
+        let mut schema = json!({"type": "object"});
+        if message == root {
+            props.insert("apiVersion".into(), json!({"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."}));
+            props.insert("kind".into(), json!({"type": "string", "description": "Kind is a string value representing the REST resource this object represents."}));
+            schema["x-kubernetes-group-version-kind"] =
+                json!([{"group": rt.group, "version": rt.version, "kind": rt.kind}]);
+            schema["description"] = json!(format!(
+                "{} ({})",
+                rt.kind,
+                rt.group_version().api_version()
+            ));
+        }
+        schema["properties"] = Value::Object(props);
+        schemas.insert(name, schema);
+    }
 }
 
 fn parameters() -> Value {
@@ -77,6 +197,15 @@ fn document(group: &str, version: &str) -> Value {
                           "responses": ok},
             }),
         );
+        let message = protobuf::message_name(&rt.group_version().api_version(), rt.kind);
+        if let Some(root) = protobuf::MESSAGE_NAMES
+            .iter()
+            .copied()
+            .find(|m| *m == message)
+        {
+            message_schemas(root, rt, &mut schemas);
+            continue;
+        }
         schemas.insert(
             schema_name(rt),
             json!({
@@ -145,6 +274,34 @@ pub fn group_version(path: &str) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemas_carry_types_and_patch_metadata() {
+        let doc = document("apps", "v1");
+        let schemas = &doc["components"]["schemas"];
+        let deployment = &schemas["io.k8s.api.apps.v1.Deployment"];
+        assert_eq!(
+            deployment["x-kubernetes-group-version-kind"][0]["kind"],
+            "Deployment"
+        );
+        let pod_spec = &schemas["io.k8s.api.core.v1.PodSpec"]["properties"];
+        assert_eq!(
+            pod_spec["containers"]["x-kubernetes-patch-merge-key"],
+            "name"
+        );
+        let container = &schemas["io.k8s.api.core.v1.Container"]["properties"];
+        assert_eq!(
+            container["ports"]["x-kubernetes-patch-merge-key"],
+            "containerPort"
+        );
+        assert_eq!(container["image"]["type"], "string");
+        // Probe inlines its handler.
+        assert!(
+            schemas["io.k8s.api.core.v1.Probe"]["properties"]
+                .get("httpGet")
+                .is_some()
+        );
+    }
 
     #[test]
     fn patch_operations_declare_gvk_and_field_validation() {

@@ -500,3 +500,90 @@ fn objects_get_upstream_defaults() {
     let run = cluster.kubectl(&["apply", "-f", "deploy.yaml"]).ok();
     assert_eq!(run.stdout.trim(), "deployment.apps/web unchanged");
 }
+
+#[test]
+fn describe_wait_sort_and_custom_columns() {
+    let cluster = Cluster::start();
+    for name in ["b", "a", "c"] {
+        cluster
+            .kubectl_stdin(
+                &["create", "-f", "-"],
+                &format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: x}}}}\nspec: {{containers: [{{name: c, image: busybox:1.36}}]}}\n"),
+            )
+            .ok();
+    }
+    let sorted = cluster
+        .kubectl(&["get", "pods", "--sort-by=.metadata.name", "-o", "name"])
+        .ok();
+    assert_eq!(sorted.stdout, "pod/a\npod/b\npod/c\n");
+    let columns = cluster
+        .kubectl(&[
+            "get",
+            "pods",
+            "-o",
+            "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image",
+            "--sort-by=.metadata.name",
+        ])
+        .ok();
+    assert_eq!(
+        columns
+            .stdout
+            .lines()
+            .nth(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["a", "busybox:1.36"])
+    );
+
+    // describe lists the pod's events (selected by involvedObject name, namespace and uid).
+    let uid = cluster
+        .kubectl(&["get", "pod", "a", "-o", "jsonpath={.metadata.uid}"])
+        .ok()
+        .stdout;
+    let event = format!(
+        "apiVersion: v1\nkind: Event\nmetadata: {{name: a.1}}\ninvolvedObject: {{kind: Pod, name: a, namespace: default, uid: {uid}, apiVersion: v1}}\nreason: Scheduled\nmessage: Successfully assigned default/a to n1\ntype: Normal\nsource: {{component: default-scheduler}}\ncount: 1\n"
+    );
+    cluster.kubectl_stdin(&["create", "-f", "-"], &event).ok();
+    let described = cluster.kubectl(&["describe", "pod", "a"]).ok();
+    assert!(
+        described
+            .stdout
+            .contains("Successfully assigned default/a to n1"),
+        "{}",
+        described.stdout
+    );
+
+    // wait: for a jsonpath value, and for deletion.
+    cluster
+        .kubectl(&[
+            "wait",
+            "--for=jsonpath={.status.phase}=Pending",
+            "pod/a",
+            "--timeout=30s",
+        ])
+        .ok();
+    let waiter = cluster
+        .kubectl_command()
+        .args(["wait", "--for=delete", "pod/b", "--timeout=60s"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl wait");
+    cluster
+        .kubectl(&["delete", "pod", "b", "--wait=false"])
+        .ok();
+    let out = waiter.wait_with_output().expect("wait output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn explain_shows_the_schema() {
+    let cluster = Cluster::start();
+    let run = cluster.kubectl(&["explain", "deployment.spec"]).ok();
+    assert!(run.stdout.contains("replicas\t<integer>"), "{}", run.stdout);
+    assert!(run.stdout.contains("template\t<PodTemplateSpec>"), "{}", run.stdout);
+    let run = cluster.kubectl(&["explain", "pods.spec.containers.ports"]).ok();
+    assert!(run.stdout.contains("containerPort\t<integer>"), "{}", run.stdout);
+}

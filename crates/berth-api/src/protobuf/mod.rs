@@ -58,7 +58,7 @@ pub enum ProtobufError {
 }
 
 /// Fields that are Go embedded structs: JSON inlines their fields into the parent.
-pub(crate) const INLINED: &[&str] = &[
+pub const INLINED: &[&str] = &[
     "handler",
     "volumeSource",
     "ephemeralContainerCommon",
@@ -121,7 +121,7 @@ fn omitted(name: &str, value: &Value) -> bool {
 }
 
 /// Proto field names that differ from the JSON names.
-pub(crate) fn json_name(proto: &'static str) -> &'static str {
+pub fn json_name(proto: &'static str) -> &'static str {
     match proto {
         "aPIGroup" => "apiGroup",
         "uID" => "uid",
@@ -131,6 +131,10 @@ pub(crate) fn json_name(proto: &'static str) -> &'static str {
 
 /// The magic prefix of Kubernetes protobuf bodies.
 pub const MAGIC: &[u8] = b"k8s\0";
+
+/// Every message name with a schema (static, for callers that need `&'static str`).
+pub static MESSAGE_NAMES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| schema::MESSAGES.iter().map(|(name, _)| *name).collect());
 
 /// The fields of a message, by its full name.
 pub fn message_fields(name: &str) -> Option<&'static [Field]> {
