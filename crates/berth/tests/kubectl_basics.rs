@@ -583,7 +583,17 @@ fn explain_shows_the_schema() {
     let cluster = Cluster::start();
     let run = cluster.kubectl(&["explain", "deployment.spec"]).ok();
     assert!(run.stdout.contains("replicas\t<integer>"), "{}", run.stdout);
-    assert!(run.stdout.contains("template\t<PodTemplateSpec>"), "{}", run.stdout);
-    let run = cluster.kubectl(&["explain", "pods.spec.containers.ports"]).ok();
-    assert!(run.stdout.contains("containerPort\t<integer>"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("template\t<PodTemplateSpec>"),
+        "{}",
+        run.stdout
+    );
+    let run = cluster
+        .kubectl(&["explain", "pods.spec.containers.ports"])
+        .ok();
+    assert!(
+        run.stdout.contains("containerPort\t<integer>"),
+        "{}",
+        run.stdout
+    );
 }
