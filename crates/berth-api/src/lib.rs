@@ -16,6 +16,7 @@ pub mod protobuf;
 pub mod selector;
 pub mod strategic_merge;
 pub mod unknown_fields;
+pub mod validation;
 
 pub use catalogue::{GroupVersion, ResourceType, Scope, Subresource};
 pub use object::{Object, ObjectMeta};

@@ -103,6 +103,31 @@ fn text(value: &Value, default: &str) -> String {
         .map_or_else(|| default.to_string(), str::to_string)
 }
 
+/// An integer field, 0 when absent.
+fn int(o: &Object, path: &[&str]) -> i64 {
+    get(o, path).as_i64().unwrap_or(0)
+}
+
+/// Access modes as kubectl abbreviates them: `RWO,ROX`.
+fn access_modes(modes: &Value) -> String {
+    modes
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(Value::as_str)
+                .map(|mode| match mode {
+                    "ReadWriteOnce" => "RWO",
+                    "ReadOnlyMany" => "ROX",
+                    "ReadWriteMany" => "RWX",
+                    "ReadWriteOncePod" => "RWOP",
+                    other => other,
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
 /// `k=v,k2=v2` of a label map.
 fn label_string(map: &Value) -> String {
     map.as_object()
@@ -602,6 +627,802 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                     json!(names),
                     json!(images),
                     json!(selector),
+                ]
+            },
+        ),
+        ("apps", "StatefulSet") => (
+            vec![
+                name,
+                column(
+                    "Ready",
+                    "string",
+                    "",
+                    0,
+                    "Number of the pod with ready state",
+                ),
+                age_col,
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    1,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    1,
+                    "Images referenced by each container in the template.",
+                ),
+            ],
+            |o| {
+                let (names, images, _) = template_columns(o);
+                vec![
+                    json!(o.metadata.name),
+                    json!(format!(
+                        "{}/{}",
+                        int(o, &["status", "readyReplicas"]),
+                        get(o, &["spec", "replicas"]).as_i64().unwrap_or(1)
+                    )),
+                    json!(age(o)),
+                    json!(names),
+                    json!(images),
+                ]
+            },
+        ),
+        ("apps", "DaemonSet") => (
+            vec![
+                name,
+                column(
+                    "Desired",
+                    "integer",
+                    "",
+                    0,
+                    "The number of nodes that should be running the daemon pod.",
+                ),
+                column(
+                    "Current",
+                    "integer",
+                    "",
+                    0,
+                    "The number of nodes running at least one daemon pod.",
+                ),
+                column(
+                    "Ready",
+                    "integer",
+                    "",
+                    0,
+                    "The number of nodes that should be running the daemon pod and have one or more running and ready.",
+                ),
+                column(
+                    "Up-to-date",
+                    "integer",
+                    "",
+                    0,
+                    "The total number of nodes that are running updated daemon pod",
+                ),
+                column(
+                    "Available",
+                    "integer",
+                    "",
+                    0,
+                    "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.",
+                ),
+                column(
+                    "Node Selector",
+                    "string",
+                    "",
+                    0,
+                    "NodeSelector is a selector which must be true for the pod to fit on a node.",
+                ),
+                age_col,
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    1,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    1,
+                    "Images referenced by each container in the template.",
+                ),
+                column("Selector", "string", "", 1, "Label selector for pods."),
+            ],
+            |o| {
+                let (names, images, selector) = template_columns(o);
+                let node_selector = Some(label_string(get(
+                    o,
+                    &["spec", "template", "spec", "nodeSelector"],
+                )))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "<none>".into());
+                vec![
+                    json!(o.metadata.name),
+                    json!(int(o, &["status", "desiredNumberScheduled"])),
+                    json!(int(o, &["status", "currentNumberScheduled"])),
+                    json!(int(o, &["status", "numberReady"])),
+                    json!(int(o, &["status", "updatedNumberScheduled"])),
+                    json!(int(o, &["status", "numberAvailable"])),
+                    json!(node_selector),
+                    json!(age(o)),
+                    json!(names),
+                    json!(images),
+                    json!(selector),
+                ]
+            },
+        ),
+        ("batch", "Job") => (
+            vec![
+                name,
+                column("Status", "string", "", 0, "Status of the job."),
+                column(
+                    "Completions",
+                    "string",
+                    "",
+                    0,
+                    "The desired number of successfully finished pods the job should be run with.",
+                ),
+                column(
+                    "Duration",
+                    "string",
+                    "",
+                    0,
+                    "Time required to complete the job.",
+                ),
+                age_col,
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    1,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    1,
+                    "Images referenced by each container in the template.",
+                ),
+                column("Selector", "string", "", 1, "Label selector for pods."),
+            ],
+            |o| {
+                let (names, images, selector) = template_columns(o);
+                let conditions = get(o, &["status", "conditions"])
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let has = |kind: &str| {
+                    conditions.iter().any(|c| {
+                        c.get("type").and_then(Value::as_str) == Some(kind)
+                            && c.get("status").and_then(Value::as_str) == Some("True")
+                    })
+                };
+                let status = if has("Complete") {
+                    "Complete"
+                } else if has("Failed") {
+                    "Failed"
+                } else if get(o, &["spec", "suspend"]).as_bool() == Some(true) {
+                    "Suspended"
+                } else {
+                    "Running"
+                };
+                let completions = match get(o, &["spec", "completions"]).as_i64() {
+                    Some(c) => format!("{}/{c}", int(o, &["status", "succeeded"])),
+                    None => format!(
+                        "{}/1 of {}",
+                        int(o, &["status", "succeeded"]),
+                        get(o, &["spec", "parallelism"]).as_i64().unwrap_or(1)
+                    ),
+                };
+                let start: Option<jiff::Timestamp> = get(o, &["status", "startTime"])
+                    .as_str()
+                    .and_then(|t| t.parse().ok());
+                let end: Option<jiff::Timestamp> = get(o, &["status", "completionTime"])
+                    .as_str()
+                    .and_then(|t| t.parse().ok());
+                let duration = match start {
+                    Some(s) => human_duration(
+                        end.unwrap_or_else(jiff::Timestamp::now).as_second() - s.as_second(),
+                    ),
+                    None => String::new(),
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(status),
+                    json!(completions),
+                    json!(duration),
+                    json!(age(o)),
+                    json!(names),
+                    json!(images),
+                    json!(selector),
+                ]
+            },
+        ),
+        ("batch", "CronJob") => (
+            vec![
+                name,
+                column("Schedule", "string", "", 0, "The schedule in Cron format."),
+                column(
+                    "Timezone",
+                    "string",
+                    "",
+                    0,
+                    "The time zone name for the given schedule.",
+                ),
+                column(
+                    "Suspend",
+                    "boolean",
+                    "",
+                    0,
+                    "This flag tells the controller to suspend subsequent executions.",
+                ),
+                column(
+                    "Active",
+                    "integer",
+                    "",
+                    0,
+                    "A list of pointers to currently running jobs.",
+                ),
+                column(
+                    "Last Schedule",
+                    "string",
+                    "",
+                    0,
+                    "Information when was the last time the job was successfully scheduled.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let last = get(o, &["status", "lastScheduleTime"])
+                    .as_str()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map_or_else(
+                        || "<none>".to_string(),
+                        |t| human_duration(jiff::Timestamp::now().as_second() - t.as_second()),
+                    );
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "schedule"]), "")),
+                    json!(text(get(o, &["spec", "timeZone"]), "<none>")),
+                    json!(if get(o, &["spec", "suspend"]).as_bool() == Some(true) {
+                        "True"
+                    } else {
+                        "False"
+                    }),
+                    json!(count(get(o, &["status", "active"]))),
+                    json!(last),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("networking.k8s.io", "Ingress") => (
+            vec![
+                name,
+                column(
+                    "Class",
+                    "string",
+                    "",
+                    0,
+                    "The name of the IngressClass resource.",
+                ),
+                column(
+                    "Hosts",
+                    "string",
+                    "",
+                    0,
+                    "Hosts that incoming requests are matched against before the ingress rule",
+                ),
+                column(
+                    "Address",
+                    "string",
+                    "",
+                    0,
+                    "Address is a list containing ingress points for the load-balancer",
+                ),
+                column(
+                    "Ports",
+                    "string",
+                    "",
+                    0,
+                    "Ports of TLS configurations that open",
+                ),
+                age_col,
+            ],
+            |o| {
+                let hosts: Vec<String> = get(o, &["spec", "rules"])
+                    .as_array()
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|r| {
+                                r.get("host").and_then(Value::as_str).map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let address: Vec<String> = get(o, &["status", "loadBalancer", "ingress"])
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|i| {
+                                i.get("ip")
+                                    .or_else(|| i.get("hostname"))
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let ports = if count(get(o, &["spec", "tls"])) > 0 {
+                    "80, 443"
+                } else {
+                    "80"
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "ingressClassName"]), "<none>")),
+                    json!(if hosts.is_empty() {
+                        "*".to_string()
+                    } else {
+                        hosts.join(",")
+                    }),
+                    json!(address.join(",")),
+                    json!(ports),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "Endpoints") => (
+            vec![
+                name,
+                column("Endpoints", "string", "", 0, "Endpoints of the service"),
+                age_col,
+            ],
+            |o| {
+                let mut endpoints = Vec::new();
+                for subset in get(o, &["subsets"]).as_array().into_iter().flatten() {
+                    let ports: Vec<i64> = subset
+                        .get("ports")
+                        .and_then(Value::as_array)
+                        .map(|p| {
+                            p.iter()
+                                .filter_map(|p| p.get("port").and_then(Value::as_i64))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for address in subset
+                        .get("addresses")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let ip = address
+                            .get("ip")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        if ports.is_empty() {
+                            endpoints.push(ip.to_string());
+                        }
+                        endpoints.extend(ports.iter().map(|p| format!("{ip}:{p}")));
+                    }
+                }
+                let shown = match endpoints.len() {
+                    0 => "<none>".to_string(),
+                    n if n > 3 => format!("{} + {} more...", endpoints[..3].join(","), n - 3),
+                    _ => endpoints.join(","),
+                };
+                vec![json!(o.metadata.name), json!(shown), json!(age(o))]
+            },
+        ),
+        ("discovery.k8s.io", "EndpointSlice") => (
+            vec![
+                name,
+                column(
+                    "AddressType",
+                    "string",
+                    "",
+                    0,
+                    "Type of address carried by this EndpointSlice",
+                ),
+                column(
+                    "Ports",
+                    "string",
+                    "",
+                    0,
+                    "Ports advertised by this EndpointSlice",
+                ),
+                column(
+                    "Endpoints",
+                    "string",
+                    "",
+                    0,
+                    "Endpoints represented by this EndpointSlice",
+                ),
+                age_col,
+            ],
+            |o| {
+                let ports: Vec<String> = get(o, &["ports"])
+                    .as_array()
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(|p| {
+                                p.get("port").and_then(Value::as_i64).map(|n| n.to_string())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let addresses: Vec<String> = get(o, &["endpoints"])
+                    .as_array()
+                    .map(|e| {
+                        e.iter()
+                            .flat_map(|e| {
+                                e.get("addresses")
+                                    .and_then(Value::as_array)
+                                    .cloned()
+                                    .unwrap_or_default()
+                            })
+                            .filter_map(|a| a.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let shown = match addresses.len() {
+                    0 => "<unset>".to_string(),
+                    n if n > 3 => format!("{} + {} more...", addresses[..3].join(","), n - 3),
+                    _ => addresses.join(","),
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["addressType"]), "")),
+                    json!(if ports.is_empty() {
+                        "<unset>".to_string()
+                    } else {
+                        ports.join(",")
+                    }),
+                    json!(shown),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("coordination.k8s.io", "Lease") => (
+            vec![
+                name,
+                column("Holder", "string", "", 0, "The holder of the lease."),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "holderIdentity"]), "")),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "PersistentVolumeClaim") => (
+            vec![
+                name,
+                column("Status", "string", "", 0, "The phase of the claim."),
+                column("Volume", "string", "", 0, "The name of the bound volume."),
+                column(
+                    "Capacity",
+                    "string",
+                    "",
+                    0,
+                    "The capacity of the bound volume.",
+                ),
+                column(
+                    "Access Modes",
+                    "string",
+                    "",
+                    0,
+                    "All access modes of the volume.",
+                ),
+                column(
+                    "StorageClass",
+                    "string",
+                    "",
+                    0,
+                    "The storage class of the claim.",
+                ),
+                column(
+                    "VolumeAttributesClass",
+                    "string",
+                    "",
+                    0,
+                    "The volume attributes class of the claim.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let modes = access_modes(get(o, &["status", "accessModes"]));
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["status", "phase"]), "Pending")),
+                    json!(text(get(o, &["spec", "volumeName"]), "")),
+                    json!(text(get(o, &["status", "capacity", "storage"]), "")),
+                    json!(modes),
+                    json!(text(get(o, &["spec", "storageClassName"]), "<unset>")),
+                    json!(text(
+                        get(o, &["spec", "volumeAttributesClassName"]),
+                        "<unset>"
+                    )),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "PersistentVolume") => (
+            vec![
+                name,
+                column("Capacity", "string", "", 0, "The capacity of the volume."),
+                column(
+                    "Access Modes",
+                    "string",
+                    "",
+                    0,
+                    "All access modes of the volume.",
+                ),
+                column(
+                    "Reclaim Policy",
+                    "string",
+                    "",
+                    0,
+                    "What happens to the volume when released from its claim.",
+                ),
+                column("Status", "string", "", 0, "The phase of the volume."),
+                column("Claim", "string", "", 0, "The claim bound to the volume."),
+                column(
+                    "StorageClass",
+                    "string",
+                    "",
+                    0,
+                    "The storage class of the volume.",
+                ),
+                column(
+                    "VolumeAttributesClass",
+                    "string",
+                    "",
+                    0,
+                    "The volume attributes class of the volume.",
+                ),
+                column("Reason", "string", "", 0, "Why the volume is in its phase."),
+                age_col,
+            ],
+            |o| {
+                let claim = match (
+                    get(o, &["spec", "claimRef", "namespace"]).as_str(),
+                    get(o, &["spec", "claimRef", "name"]).as_str(),
+                ) {
+                    (Some(ns), Some(n)) => format!("{ns}/{n}"),
+                    _ => String::new(),
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "capacity", "storage"]), "")),
+                    json!(access_modes(get(o, &["spec", "accessModes"]))),
+                    json!(text(
+                        get(o, &["spec", "persistentVolumeReclaimPolicy"]),
+                        "Retain"
+                    )),
+                    json!(text(get(o, &["status", "phase"]), "Pending")),
+                    json!(claim),
+                    json!(text(get(o, &["spec", "storageClassName"]), "")),
+                    json!(text(
+                        get(o, &["spec", "volumeAttributesClassName"]),
+                        "<unset>"
+                    )),
+                    json!(text(get(o, &["status", "reason"]), "")),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("autoscaling", "HorizontalPodAutoscaler") => (
+            vec![
+                name,
+                column("Reference", "string", "", 0, "The target resource."),
+                column(
+                    "Targets",
+                    "string",
+                    "",
+                    0,
+                    "The current and target metrics.",
+                ),
+                column(
+                    "MinPods",
+                    "string",
+                    "",
+                    0,
+                    "The lower limit for the number of pods.",
+                ),
+                column(
+                    "MaxPods",
+                    "integer",
+                    "",
+                    0,
+                    "The upper limit for the number of pods.",
+                ),
+                column(
+                    "Replicas",
+                    "integer",
+                    "",
+                    0,
+                    "Current number of replicas of pods managed by this autoscaler.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let reference = format!(
+                    "{}/{}",
+                    text(get(o, &["spec", "scaleTargetRef", "kind"]), ""),
+                    text(get(o, &["spec", "scaleTargetRef", "name"]), "")
+                );
+                let min = get(o, &["spec", "minReplicas"])
+                    .as_i64()
+                    .map_or_else(|| "<unset>".to_string(), |n| n.to_string());
+                vec![
+                    json!(o.metadata.name),
+                    json!(reference),
+                    json!("<unknown>"),
+                    json!(min),
+                    json!(int(o, &["spec", "maxReplicas"])),
+                    json!(int(o, &["status", "currentReplicas"])),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("policy", "PodDisruptionBudget") => (
+            vec![
+                name,
+                column(
+                    "Min Available",
+                    "string",
+                    "",
+                    0,
+                    "The minimum number of pods that must be available.",
+                ),
+                column(
+                    "Max Unavailable",
+                    "string",
+                    "",
+                    0,
+                    "The maximum number of pods that may be unavailable.",
+                ),
+                column(
+                    "Allowed Disruptions",
+                    "integer",
+                    "",
+                    0,
+                    "Calculated number of pods that may be disrupted at this time.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let shown = |path: &[&str]| match get(o, path) {
+                    Value::Null => "N/A".to_string(),
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(shown(&["spec", "minAvailable"])),
+                    json!(shown(&["spec", "maxUnavailable"])),
+                    json!(int(o, &["status", "disruptionsAllowed"])),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("scheduling.k8s.io", "PriorityClass") => (
+            vec![
+                name,
+                column(
+                    "Value",
+                    "integer",
+                    "",
+                    0,
+                    "The value of this priority class.",
+                ),
+                column(
+                    "Global-Default",
+                    "boolean",
+                    "",
+                    0,
+                    "Whether this is the global default priority class.",
+                ),
+                age_col,
+                column(
+                    "PreemptionPolicy",
+                    "string",
+                    "",
+                    0,
+                    "The policy for preempting pods with lower priority.",
+                ),
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(o.body.get("value").and_then(Value::as_i64).unwrap_or(0)),
+                    json!(
+                        if o.body.get("globalDefault").and_then(Value::as_bool) == Some(true) {
+                            "true"
+                        } else {
+                            "false"
+                        }
+                    ),
+                    json!(age(o)),
+                    json!(
+                        o.body
+                            .get("preemptionPolicy")
+                            .and_then(Value::as_str)
+                            .unwrap_or("PreemptLowerPriority")
+                    ),
+                ]
+            },
+        ),
+        ("storage.k8s.io", "StorageClass") => (
+            vec![
+                name,
+                column(
+                    "Provisioner",
+                    "string",
+                    "",
+                    0,
+                    "Indicates the type of the provisioner.",
+                ),
+                column(
+                    "ReclaimPolicy",
+                    "string",
+                    "",
+                    0,
+                    "Indicates the type of the reclaim policy.",
+                ),
+                column(
+                    "VolumeBindingMode",
+                    "string",
+                    "",
+                    0,
+                    "Indicates how volume binding is handled.",
+                ),
+                column(
+                    "AllowVolumeExpansion",
+                    "string",
+                    "",
+                    0,
+                    "Indicates whether the storage class allow volume expand.",
+                ),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(
+                        o.body
+                            .get("provisioner")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    ),
+                    json!(
+                        o.body
+                            .get("reclaimPolicy")
+                            .and_then(Value::as_str)
+                            .unwrap_or("Delete")
+                    ),
+                    json!(
+                        o.body
+                            .get("volumeBindingMode")
+                            .and_then(Value::as_str)
+                            .unwrap_or("Immediate")
+                    ),
+                    json!(
+                        o.body
+                            .get("allowVolumeExpansion")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false)
+                            .to_string()
+                    ),
+                    json!(age(o)),
                 ]
             },
         ),

@@ -104,12 +104,29 @@ async fn kube_rs_crud_apply_and_watcher() {
     names.sort();
     assert_eq!(names, vec!["a", "b"]);
 
-    // The runtime watcher: initial list, then live events.
+    // The runtime watcher: initial list, then live events. The writer starts only once the
+    // initial list is done, so both of its changes arrive as live events.
     let stream = watcher(
         api.clone(),
         watcher::Config::default().labels("app=kube-rs"),
     );
     let mut stream = Box::pin(stream);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut initial = Vec::new();
+    loop {
+        let event = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("initial list in time")
+            .expect("stream open")
+            .expect("no watch error");
+        match event {
+            watcher::Event::InitApply(cm) => initial.extend(cm.metadata.name),
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    initial.sort();
+    assert_eq!(initial, vec!["a", "b"]);
     let writer = {
         let api = api.clone();
         tokio::spawn(async move {
@@ -122,7 +139,6 @@ async fn kube_rs_crud_apply_and_watcher() {
         })
     };
     let (mut added, mut deleted) = (false, false);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !(added && deleted) {
         let event = tokio::time::timeout_at(deadline, stream.next())
             .await

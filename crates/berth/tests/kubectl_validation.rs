@@ -20,7 +20,8 @@ spec:
     spec:
       containers:
       - name: web
-        imagee: nginx:1.27
+        image: nginx:1.27
+        imagee: nginx:1.28
 ";
 
 #[test]
@@ -76,4 +77,118 @@ spec:
   volumes: [{name: cfg, configMap: {name: cfg}}]
 ";
     cluster.kubectl_stdin(&["apply", "-f", "-"], pod).ok();
+}
+
+#[test]
+fn invalid_objects_are_422_with_one_line_per_field() {
+    let cluster = Cluster::start();
+    let bad = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: -1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: other}
+    spec:
+      containers:
+      - name: web
+";
+    let run = cluster.kubectl_stdin(&["apply", "-f", "-"], bad).failed();
+    assert!(
+        run.stderr.contains("The Deployment \"web\" is invalid"),
+        "{}",
+        run.stderr
+    );
+    for field in [
+        "spec.replicas: Invalid value: -1",
+        "spec.template.metadata.labels: Invalid value",
+        "spec.template.spec.containers[0].image: Required value",
+    ] {
+        assert!(
+            run.stderr.contains(field),
+            "{field} missing:\n{}",
+            run.stderr
+        );
+    }
+
+    // Immutable: a Deployment's selector.
+    let good = bad
+        .replace("replicas: -1", "replicas: 1")
+        .replace("{app: other}", "{app: web, tier: a}")
+        .replace(
+            "      - name: web\n",
+            "      - name: web\n        image: nginx:1.27\n",
+        );
+    cluster.kubectl_stdin(&["apply", "-f", "-"], &good).ok();
+    let moved = good.replace("matchLabels: {app: web}", "matchLabels: {tier: a}");
+    let run = cluster
+        .kubectl_stdin(&["apply", "-f", "-"], &moved)
+        .failed();
+    assert!(
+        run.stderr.contains("spec.selector") && run.stderr.contains("field is immutable"),
+        "{}",
+        run.stderr
+    );
+
+    // Labels are checked on every kind.
+    let run = cluster
+        .kubectl_stdin(
+            &["create", "-f", "-"],
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {\"bad key\": v}}\n",
+        )
+        .failed();
+    assert!(run.stderr.contains("metadata.labels"), "{}", run.stderr);
+}
+
+#[test]
+fn workload_tables_have_upstream_columns() {
+    let cluster = Cluster::start();
+    cluster
+        .kubectl(&["create", "job", "once", "--image=busybox", "--", "true"])
+        .ok();
+    cluster
+        .kubectl(&[
+            "create",
+            "cronjob",
+            "tick",
+            "--image=busybox",
+            "--schedule=*/5 * * * *",
+            "--",
+            "true",
+        ])
+        .ok();
+    let header = |args: &[&str]| {
+        cluster
+            .kubectl(args)
+            .ok()
+            .stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        header(&["get", "jobs"]),
+        vec!["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    );
+    assert_eq!(
+        header(&["get", "cronjobs"]),
+        vec![
+            "NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"
+        ]
+    );
+    let row = cluster
+        .kubectl(&["get", "cronjob", "tick", "--no-headers"])
+        .ok()
+        .stdout;
+    assert!(
+        row.contains("*/5 * * * *") && row.contains("False"),
+        "{row}"
+    );
 }

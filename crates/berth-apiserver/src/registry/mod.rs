@@ -100,6 +100,26 @@ fn spec_of(object: &Object) -> Value {
     Value::Object(body)
 }
 
+/// 422 Invalid unless `object` passes the built-in validation of its kind.
+fn validate_object(
+    rt: &ResourceType,
+    object: &Object,
+    old: Option<&Object>,
+) -> Result<(), ApiError> {
+    let causes = berth_api::validation::validate(rt.group, rt.kind, object, old);
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        rt,
+        &object.metadata.name,
+        causes
+            .into_iter()
+            .map(|c| (c.field, c.message, c.reason))
+            .collect(),
+    ))
+}
+
 /// Whether objects of this resource carry `metadata.generation`: workloads and the other kinds
 /// whose controllers report `observedGeneration` (upstream leaves it unset on ConfigMaps,
 /// Secrets, Services, Namespaces, …).
@@ -370,6 +390,7 @@ impl Registry {
                 .body
                 .insert("status".into(), json!({"phase": "Active"}));
         }
+        validate_object(rt, &object, None)?;
         if let Some(manager) = manager {
             ownership::track_update(rt, None, &mut object, manager);
         }
@@ -513,6 +534,7 @@ impl Registry {
                 .metadata
                 .generation
                 .map(|g| if spec_changed { g + 1 } else { g });
+            validate_object(rt, &next, Some(&existing))?;
             if let Some(manager) = manager {
                 ownership::track_update(rt, Some(&existing), &mut next, manager);
             }
