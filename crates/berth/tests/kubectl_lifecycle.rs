@@ -249,3 +249,27 @@ fn services_get_unique_addresses() {
         run.stderr
     );
 }
+
+#[test]
+fn delete_by_label_selector() {
+    let cluster = Cluster::start();
+    for (name, app) in [("a", "x"), ("b", "x"), ("c", "y")] {
+        cluster
+            .kubectl_stdin(
+                &["create", "-f", "-"],
+                &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, labels: {{app: {app}}}}}\n"),
+            )
+            .ok();
+    }
+    let run = cluster.kubectl(&["delete", "cm", "-l", "app=x"]).ok();
+    assert!(
+        run.stdout.contains("configmap \"a\" deleted")
+            && run.stdout.contains("configmap \"b\" deleted"),
+        "{}",
+        run.stdout
+    );
+    let left = cluster
+        .kubectl(&["get", "cm", "-l", "app", "-o", "name"])
+        .ok();
+    assert_eq!(left.stdout.trim(), "configmap/c");
+}
