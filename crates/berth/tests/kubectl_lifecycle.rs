@@ -253,7 +253,7 @@ fn services_get_unique_addresses() {
 #[test]
 fn delete_by_label_selector() {
     let cluster = Cluster::start();
-    for (name, app) in [("a", "x"), ("b", "x"), ("c", "y")] {
+    for (name, app) in [("a", "web"), ("b", "web"), ("c", "db")] {
         cluster
             .kubectl_stdin(
                 &["create", "-f", "-"],
@@ -261,7 +261,7 @@ fn delete_by_label_selector() {
             )
             .ok();
     }
-    let run = cluster.kubectl(&["delete", "cm", "-l", "app=x"]).ok();
+    let run = cluster.kubectl(&["delete", "cm", "-l", "app=web"]).ok();
     assert!(
         run.stdout.contains("configmap \"a\" deleted")
             && run.stdout.contains("configmap \"b\" deleted"),
