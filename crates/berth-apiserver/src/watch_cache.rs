@@ -105,6 +105,11 @@ impl Cache {
         *self.revision.borrow()
     }
 
+    /// Follows the cache's revision (for bookmarks).
+    pub fn revisions(&self) -> watch::Receiver<Revision> {
+        self.revision.subscribe()
+    }
+
     /// Waits until the cache has applied `revision` (true), or gives up after a short wait.
     pub async fn wait_for(&self, revision: Revision) -> bool {
         let mut rx = self.revision.subscribe();

@@ -42,6 +42,7 @@ pub struct Query {
     #[serde(rename = "continue")]
     pub continue_token: Option<String>,
     pub include_object: Option<String>,
+    pub allow_watch_bookmarks: Option<bool>,
     pub dry_run: Option<String>,
     pub field_validation: Option<String>,
     pub field_manager: Option<String>,

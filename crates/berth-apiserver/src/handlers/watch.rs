@@ -5,7 +5,9 @@
 //! after `N`. A version older than the cache's history, or a watcher that falls too far behind,
 //! gets one `ERROR` event carrying a 410 `Status`, as upstream; clients then re-list. Selectors
 //! apply to events: an object that starts matching arrives as `ADDED`, one that stops matching
-//! as `DELETED`. `timeoutSeconds` ends the stream cleanly.
+//! as `DELETED`. `timeoutSeconds` ends the stream cleanly. With `allowWatchBookmarks=true`
+//! a `BOOKMARK` carrying the cache's current resourceVersion is sent every
+//! [`BOOKMARK_INTERVAL`] without other events, so clients can resume from a recent version.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -109,12 +111,30 @@ impl Encoder {
     }
 }
 
+/// How often a quiet watch that allows bookmarks gets one (upstream: about a minute).
+pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+
 struct State {
     encoder: Encoder,
     prefix: String,
     pending: VecDeque<Bytes>,
     live: Option<broadcast::Receiver<Arc<CacheEvent>>>,
     deadline: Option<tokio::time::Instant>,
+    /// The cache's revision, for bookmarks (`None` when not requested).
+    bookmarks: Option<tokio::sync::watch::Receiver<Revision>>,
+}
+
+impl Encoder {
+    fn bookmark(&self, revision: Revision) -> Bytes {
+        self.raw(
+            "BOOKMARK",
+            json!({
+                "kind": self.rt.kind,
+                "apiVersion": self.rt.group_version().api_version(),
+                "metadata": {"resourceVersion": revision.to_string()},
+            }),
+        )
+    }
 }
 
 fn too_old(requested: Revision, oldest: Revision) -> ApiError {
@@ -149,6 +169,7 @@ pub async fn watch(
     let prefix = Registry::prefix(target.rt, target.namespace());
     let mut pending = VecDeque::new();
     let mut live = None;
+    let mut bookmarks = None;
     for attempt in 0..2 {
         let cache = registry.caches().get(target.rt).await?;
         if from.is_none()
@@ -167,6 +188,9 @@ pub async fn watch(
                 // Subscribing under the cache's lock means live events start right after
                 // the replay: nothing to skip when replaying a snapshot.
                 live = Some(subscription.live);
+                if query.allow_watch_bookmarks == Some(true) {
+                    bookmarks = Some(cache.revisions());
+                }
                 break;
             }
             Err(CacheError::TooOld { requested, oldest }) => {
@@ -189,6 +213,7 @@ pub async fn watch(
         pending,
         live,
         deadline,
+        bookmarks,
     };
     let body = futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -196,9 +221,20 @@ pub async fn watch(
                 return Some((Ok::<Bytes, Infallible>(line), s));
             }
             let live = s.live.as_mut()?;
-            let next = match s.deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, live.recv()).await.ok()?,
-                None => live.recv().await,
+            let deadline = s.deadline.unwrap_or_else(|| {
+                tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600)
+            });
+            let bookmark_at = tokio::time::Instant::now() + BOOKMARK_INTERVAL;
+            let next = tokio::select! {
+                next = live.recv() => next,
+                () = tokio::time::sleep_until(deadline) => return None,
+                () = tokio::time::sleep_until(bookmark_at), if s.bookmarks.is_some() => {
+                    if let Some(revisions) = &s.bookmarks {
+                        let revision = *revisions.borrow();
+                        s.pending.push_back(s.encoder.bookmark(revision));
+                    }
+                    continue;
+                }
             };
             match next {
                 Ok(event) => {
@@ -225,4 +261,60 @@ pub async fn watch(
         HeaderValue::from_static("application/json"),
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::ServiceNetwork;
+    use berth_store::sqlite::SqliteStore;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn quiet_watches_get_bookmarks_when_they_ask() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn berth_store::Store> = Arc::new(
+            SqliteStore::open(dir.path().join("db"))
+                .await
+                .expect("open"),
+        );
+        let registry = Registry::new(
+            store,
+            ServiceNetwork {
+                cidr: "10.43.0.0/16".parse().expect("cidr"),
+            },
+        );
+        registry
+            .ensure_system_namespaces()
+            .await
+            .expect("namespaces");
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let query = Query {
+            resource_version: Some("0".into()),
+            allow_watch_bookmarks: Some(true),
+            ..Query::default()
+        };
+        // Only now pause the clock: the store's blocking reads above ran on real time.
+        tokio::time::pause();
+        let response = watch(&registry, &target, &query, false)
+            .await
+            .expect("watch");
+        let mut body = response.into_body();
+        let frame = tokio::time::timeout(BOOKMARK_INTERVAL * 2, body.frame())
+            .await
+            .expect("a frame before the timeout")
+            .expect("body open")
+            .expect("frame ok");
+        let line = frame.into_data().expect("data");
+        let event: Value = serde_json::from_slice(&line).expect("json");
+        assert_eq!(event["type"], "BOOKMARK");
+        assert_eq!(event["object"]["kind"], "ConfigMap");
+        assert!(
+            event["object"]["metadata"]["resourceVersion"]
+                .as_str()
+                .is_some_and(|rv| !rv.is_empty())
+        );
+    }
 }
