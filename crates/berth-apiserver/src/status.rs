@@ -147,6 +147,16 @@ impl ApiError {
         ApiError::new(500, "InternalError", message)
     }
 
+    /// Maps the failure of a write to `rt`'s object `name`: a lost compare-and-swap is 409, a
+    /// vanished object 404, anything else a store fault.
+    pub fn from_write(rt: &ResourceType, name: &str, err: StoreError) -> ApiError {
+        match err {
+            StoreError::Conflict { .. } => ApiError::conflict(rt, name),
+            StoreError::NotFound { .. } => ApiError::not_found(rt, name),
+            other => ApiError::from_store(other),
+        }
+    }
+
     /// Maps a store fault that is not one of the model's outcomes the caller handled.
     pub fn from_store(err: StoreError) -> ApiError {
         match err {

@@ -153,9 +153,7 @@ impl Registry {
                     Err(StoreError::Conflict { .. }) if options.precondition_rv.is_none() => {
                         continue;
                     }
-                    Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
-                    Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
-                    Err(e) => return Err(ApiError::from_store(e)),
+                    Err(e) => return Err(ApiError::from_write(rt, name, e)),
                 }
             }
             if already && next == object {
@@ -186,9 +184,7 @@ impl Registry {
                     return Ok(Deleted::Pending(next));
                 }
                 Err(StoreError::Conflict { .. }) if options.precondition_rv.is_none() => continue,
-                Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
-                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
-                Err(e) => return Err(ApiError::from_store(e)),
+                Err(e) => return Err(ApiError::from_write(rt, name, e)),
             }
         }
     }

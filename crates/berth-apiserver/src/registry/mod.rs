@@ -565,9 +565,7 @@ impl Registry {
                         return Ok(next);
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
-                    Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(rt, name)),
-                    Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(rt, name)),
-                    Err(e) => return Err(ApiError::from_store(e)),
+                    Err(e) => return Err(ApiError::from_write(rt, name, e)),
                 }
             }
             match self
@@ -591,9 +589,7 @@ impl Registry {
                     self.release(&taken).await;
                     match err {
                         StoreError::Conflict { .. } if precondition.is_empty() => continue,
-                        StoreError::Conflict { .. } => return Err(ApiError::conflict(rt, name)),
-                        StoreError::NotFound { .. } => return Err(ApiError::not_found(rt, name)),
-                        e => return Err(ApiError::from_store(e)),
+                        e => return Err(ApiError::from_write(rt, name, e)),
                     }
                 }
             }
