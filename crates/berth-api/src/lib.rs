@@ -8,6 +8,7 @@
 
 pub mod catalogue;
 pub mod cidr;
+pub mod conversion;
 pub mod defaults;
 pub mod managed_fields;
 pub mod names;

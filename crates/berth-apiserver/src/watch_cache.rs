@@ -258,11 +258,13 @@ impl WatchCaches {
     /// The cache of `rt`, starting it (initial list, then the feeder) if needed.
     pub async fn get(&self, rt: &'static ResourceType) -> Result<Arc<Cache>, ApiError> {
         let prefix = rt.storage_prefix();
-        if let Some(cache) = self.existing(&prefix) {
+        // One cache per served version: objects are converted once, on the way in.
+        let id = format!("{}/{}", rt.group_version().api_version(), rt.plural);
+        if let Some(cache) = self.existing(&id) {
             return Ok(cache);
         }
         let _starting = self.starting.lock().await;
-        if let Some(cache) = self.existing(&prefix) {
+        if let Some(cache) = self.existing(&id) {
             return Ok(cache);
         }
         let listed = self
@@ -298,7 +300,7 @@ impl WatchCaches {
         self.caches
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(prefix, cache.clone());
+            .insert(id, cache.clone());
         Ok(cache)
     }
 }

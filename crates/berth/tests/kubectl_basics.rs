@@ -597,3 +597,44 @@ fn explain_shows_the_schema() {
         run.stdout
     );
 }
+
+#[test]
+fn autoscalers_are_one_object_in_two_versions() {
+    let cluster = Cluster::start();
+    cluster
+        .kubectl(&["create", "deployment", "web", "--image=nginx:1.27"])
+        .ok();
+    // kubectl autoscale writes autoscaling/v1 (protobuf); v2 reads the same object.
+    cluster
+        .kubectl(&[
+            "autoscale",
+            "deployment",
+            "web",
+            "--cpu-percent=60",
+            "--min=1",
+            "--max=5",
+        ])
+        .ok();
+    let v2 = cluster
+        .kubectl(&[
+            "get",
+            "horizontalpodautoscalers.v2.autoscaling",
+            "web",
+            "-o",
+            "jsonpath={.apiVersion} {.spec.metrics[0].resource.target.averageUtilization}",
+        ])
+        .ok();
+    assert_eq!(v2.stdout, "autoscaling/v2 60");
+    let v1 = cluster
+        .kubectl(&[
+            "get",
+            "horizontalpodautoscalers.v1.autoscaling",
+            "web",
+            "-o",
+            "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage}",
+        ])
+        .ok();
+    assert_eq!(v1.stdout, "autoscaling/v1 60");
+    let table = cluster.kubectl(&["get", "hpa", "web", "--no-headers"]).ok();
+    assert!(table.stdout.contains("Deployment/web"), "{}", table.stdout);
+}

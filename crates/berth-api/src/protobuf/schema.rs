@@ -1,7 +1,8 @@
 //! Protobuf schemas of the Kubernetes messages Berth decodes from request bodies: for each
 //! message, its fields' numbers, JSON names and types. Transcribed from upstream's
 //! `generated.proto` files (k8s.io/api and k8s.io/apimachinery); field numbers are stable
-//! across Kubernetes versions.
+//! across Kubernetes versions. (autoscaling/v1's HorizontalPodAutoscaler was added by hand
+//! from the same upstream definitions, for `kubectl autoscale`.)
 
 use super::{Field, Ty};
 
@@ -445,6 +446,41 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
             Field { tag: 2, name: "nonResourceRules", ty: Ty::Message("k8s.io.api.authorization.v1.NonResourceRule"), repeated: true },
             Field { tag: 3, name: "incomplete", ty: Ty::Bool, repeated: false },
             Field { tag: 4, name: "evaluationError", ty: Ty::String, repeated: false },
+        ],
+    ),
+    (
+        "k8s.io.api.autoscaling.v1.CrossVersionObjectReference",
+        &[
+            Field { tag: 1, name: "kind", ty: Ty::String, repeated: false },
+            Field { tag: 2, name: "name", ty: Ty::String, repeated: false },
+            Field { tag: 3, name: "apiVersion", ty: Ty::String, repeated: false },
+        ],
+    ),
+    (
+        "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler",
+        &[
+            Field { tag: 1, name: "metadata", ty: Ty::Message("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta"), repeated: false },
+            Field { tag: 2, name: "spec", ty: Ty::Message("k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec"), repeated: false },
+            Field { tag: 3, name: "status", ty: Ty::Message("k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus"), repeated: false },
+        ],
+    ),
+    (
+        "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec",
+        &[
+            Field { tag: 1, name: "scaleTargetRef", ty: Ty::Message("k8s.io.api.autoscaling.v1.CrossVersionObjectReference"), repeated: false },
+            Field { tag: 2, name: "minReplicas", ty: Ty::Int32, repeated: false },
+            Field { tag: 3, name: "maxReplicas", ty: Ty::Int32, repeated: false },
+            Field { tag: 4, name: "targetCPUUtilizationPercentage", ty: Ty::Int32, repeated: false },
+        ],
+    ),
+    (
+        "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus",
+        &[
+            Field { tag: 1, name: "observedGeneration", ty: Ty::Int64, repeated: false },
+            Field { tag: 2, name: "lastScaleTime", ty: Ty::Message("k8s.io.apimachinery.pkg.apis.meta.v1.Time"), repeated: false },
+            Field { tag: 3, name: "currentReplicas", ty: Ty::Int32, repeated: false },
+            Field { tag: 4, name: "desiredReplicas", ty: Ty::Int32, repeated: false },
+            Field { tag: 5, name: "currentCPUUtilizationPercentage", ty: Ty::Int32, repeated: false },
         ],
     ),
     (

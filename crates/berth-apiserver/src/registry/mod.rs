@@ -184,11 +184,16 @@ impl Registry {
         if object.kind.is_empty() {
             object.kind = rt.kind.to_string();
         }
+        berth_api::conversion::convert(&mut object, rt);
         Ok(object)
     }
 
-    fn encode(object: &Object) -> Bytes {
+    /// The stored form: the storage version, without resourceVersion.
+    fn encode(rt: &ResourceType, object: &Object) -> Bytes {
         let mut stored = object.clone();
+        if let Some(storage) = berth_api::conversion::storage_version(rt) {
+            berth_api::conversion::convert(&mut stored, storage);
+        }
         stored.metadata.resource_version.clear();
         Bytes::from(stored.to_json())
     }
@@ -428,7 +433,7 @@ impl Registry {
             }
             match self
                 .store
-                .create(&Self::key(rt, namespace, &name), Self::encode(&object))
+                .create(&Self::key(rt, namespace, &name), Self::encode(rt, &object))
                 .await
             {
                 Ok(kv) => {
@@ -570,7 +575,7 @@ impl Registry {
             }
             match self
                 .store
-                .update(&key, Self::encode(&next), current.mod_revision)
+                .update(&key, Self::encode(rt, &next), current.mod_revision)
                 .await
             {
                 Ok(kv) => {
