@@ -84,9 +84,10 @@ impl ResourceType {
     }
 
     /// The store key prefix shared by every version of this resource:
-    /// `/registry/pods/` or `/registry/apps/deployments/`.
+    /// `/registry/pods/` or `/registry/apps/deployments/`. `events.k8s.io` Events share the
+    /// core Events' storage, as upstream.
     pub fn storage_prefix(&self) -> String {
-        if self.group.is_empty() {
+        if self.group.is_empty() || (self.group == "events.k8s.io" && self.plural == "events") {
             format!("/registry/{}/", self.plural)
         } else {
             format!("/registry/{}/{}/", self.group, self.plural)

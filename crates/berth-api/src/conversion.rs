@@ -1,10 +1,12 @@
 //! Conversion between the versions of a resource that share one storage.
 //!
-//! A resource served in several versions (HorizontalPodAutoscaler: `autoscaling/v2`, the
-//! storage version, and `autoscaling/v1`) is stored once, in its storage version — the first
-//! version the catalogue lists — and converted on the way in and out, as upstream. What the
-//! older version cannot express is kept in annotations, as upstream does, so a v1 round trip
-//! loses nothing.
+//! A resource served in several versions is stored once, in its storage version, and
+//! converted on the way in and out, as upstream:
+//! - HorizontalPodAutoscaler: stored as `autoscaling/v2` (the first version the catalogue
+//!   lists), also served as `autoscaling/v1`. What v1 cannot express is kept in annotations, as
+//!   upstream does, so a v1 round trip loses nothing.
+//! - Event: stored as core `v1`, also served as `events.k8s.io/v1` (`regarding` for
+//!   `involvedObject`, `note` for `message`, `deprecated*` for the series fields).
 
 use serde_json::{Map, Value, json};
 
@@ -18,9 +20,38 @@ const HPA_CURRENT_METRICS: &str = "autoscaling.alpha.kubernetes.io/current-metri
 
 /// The version objects of `rt`'s resource are stored in.
 pub fn storage_version(rt: &ResourceType) -> Option<&'static ResourceType> {
+    let group = if rt.group == "events.k8s.io" && rt.plural == "events" {
+        ""
+    } else {
+        rt.group
+    };
     CATALOGUE
         .iter()
-        .find(|r| r.group == rt.group && r.plural == rt.plural)
+        .find(|r| r.group == group && r.plural == rt.plural)
+}
+
+/// core/v1 Event field ↔ events.k8s.io/v1 Event field.
+const EVENT_FIELDS: &[(&str, &str)] = &[
+    ("involvedObject", "regarding"),
+    ("message", "note"),
+    ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"),
+    ("reportingComponent", "reportingController"),
+];
+
+fn rename_fields(object: &mut Object, to_events_group: bool) {
+    for (core, events) in EVENT_FIELDS {
+        let (from, to) = if to_events_group {
+            (core, events)
+        } else {
+            (events, core)
+        };
+        if let Some(value) = object.body.remove(*from) {
+            object.body.insert((*to).to_string(), value);
+        }
+    }
 }
 
 /// Converts `object` (in whatever version its `apiVersion` says) to `target`'s version.
@@ -29,6 +60,13 @@ pub fn convert(object: &mut Object, target: &ResourceType) {
     if object.api_version == wanted || object.api_version.is_empty() {
         object.api_version = wanted;
         return;
+    }
+    if target.kind == "Event" {
+        match (object.api_version.as_str(), target.group) {
+            ("v1", "events.k8s.io") => rename_fields(object, true),
+            ("events.k8s.io/v1", "") => rename_fields(object, false),
+            _ => {}
+        }
     }
     if target.group == "autoscaling" && target.kind == "HorizontalPodAutoscaler" {
         match (object.api_version.as_str(), target.version) {
@@ -166,6 +204,26 @@ fn hpa_v1_to_v2(object: &mut Object) {
 mod tests {
     use super::*;
     use crate::catalogue::lookup;
+
+    #[test]
+    fn events_share_core_storage() {
+        let core = lookup("", "v1", "events").expect("core events");
+        let events = lookup("events.k8s.io", "v1", "events").expect("events.k8s.io");
+        assert!(storage_version(events).is_some_and(|s| std::ptr::eq(s, core)));
+        assert_eq!(events.storage_prefix(), core.storage_prefix());
+        let mut object: Object = serde_json::from_value(json!({
+            "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+            "regarding": {"kind": "Pod", "name": "web-0"}, "note": "Scheduled", "reason": "Scheduled",
+            "reportingController": "berth-scheduler", "type": "Normal",
+        })).expect("event");
+        let original = object.clone();
+        convert(&mut object, core);
+        assert_eq!(object.body["involvedObject"]["name"], "web-0");
+        assert_eq!(object.body["message"], "Scheduled");
+        assert_eq!(object.body["reportingComponent"], "berth-scheduler");
+        convert(&mut object, events);
+        assert_eq!(object, original);
+    }
 
     #[test]
     fn hpa_round_trips_between_v1_and_v2() {

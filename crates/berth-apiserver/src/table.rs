@@ -1524,6 +1524,21 @@ pub fn table(
     resource_version: &str,
     continue_token: Option<&str>,
 ) -> Value {
+    // events.k8s.io Events print like core Events, from the same stored fields.
+    if rt.group == "events.k8s.io"
+        && rt.kind == "Event"
+        && let Some(core) = berth_api::catalogue::lookup("", "v1", "events")
+    {
+        let converted: Vec<Object> = objects
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                berth_api::conversion::convert(&mut o, core);
+                o
+            })
+            .collect();
+        return table(core, &converted, include, resource_version, continue_token);
+    }
     let (columns, row) = printer(rt);
     let rows: Vec<Value> = objects
         .iter()

@@ -638,3 +638,49 @@ fn autoscalers_are_one_object_in_two_versions() {
     let table = cluster.kubectl(&["get", "hpa", "web", "--no-headers"]).ok();
     assert!(table.stdout.contains("Deployment/web"), "{}", table.stdout);
 }
+
+#[test]
+fn events_written_as_events_k8s_io_show_in_describe() {
+    let cluster = Cluster::start();
+    cluster
+        .kubectl_stdin(
+            &["create", "-f", "-"],
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: c, image: busybox:1.36}]}\n",
+        )
+        .ok();
+    let uid = cluster
+        .kubectl(&["get", "pod", "web", "-o", "jsonpath={.metadata.uid}"])
+        .ok()
+        .stdout;
+    // The way kube-rs' event recorder (and so our controllers) writes events.
+    let event = format!(
+        "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {{name: web.1}}\neventTime: \"2026-01-01T00:00:00.000000Z\"\nregarding: {{apiVersion: v1, kind: Pod, name: web, namespace: default, uid: {uid}}}\nreason: FailedScheduling\nnote: \"0/3 nodes are available: 3 Insufficient cpu.\"\ntype: Warning\nreportingController: berth-scheduler\nreportingInstance: berth-scheduler-1\naction: Scheduling\n"
+    );
+    cluster.kubectl_stdin(&["create", "-f", "-"], &event).ok();
+    let core = cluster
+        .kubectl(&[
+            "get",
+            "events.v1.",
+            "web.1",
+            "-o",
+            "jsonpath={.involvedObject.name} {.message}",
+        ])
+        .ok();
+    assert_eq!(
+        core.stdout,
+        "web 0/3 nodes are available: 3 Insufficient cpu."
+    );
+    let described = cluster.kubectl(&["describe", "pod", "web"]).ok();
+    assert!(
+        described.stdout.contains("FailedScheduling"),
+        "{}",
+        described.stdout
+    );
+    assert!(
+        described
+            .stdout
+            .contains("0/3 nodes are available: 3 Insufficient cpu."),
+        "{}",
+        described.stdout
+    );
+}

@@ -93,6 +93,7 @@ async fn serve(
     api: ApiServerConfig,
     kubeconfig: PathBuf,
 ) -> anyhow::Result<()> {
+    let signals = ShutdownSignals::install()?;
     let store = berth_store::open(&config)
         .await
         .context("opening the datastore")?;
@@ -117,21 +118,35 @@ async fn serve(
     )
     .with_context(|| format!("writing the kubeconfig {}", kubeconfig.display()))?;
     tracing::info!(address = %server.local_addr, kubeconfig = %kubeconfig.display(), "API server ready");
-    shutdown_signal().await?;
+    signals.wait().await;
     tracing::info!("shutting down");
     drop(server);
     drop(store);
     Ok(())
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("waiting for SIGINT")?,
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, registered before anything starts: a signal that arrives right after
+/// start-up is not lost.
+struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<ShutdownSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(ShutdownSignals {
+            interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
     }
-    Ok(())
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
 
 #[cfg(test)]
