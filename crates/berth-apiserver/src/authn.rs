@@ -11,7 +11,9 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::registry::Registry;
 use crate::status::ApiError;
+use crate::tokens::TokenIssuer;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -40,9 +42,11 @@ pub fn user_from_cert(der: &[u8]) -> Option<User> {
     Some(User { name, groups })
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Authenticator {
     tokens: HashMap<String, User>,
+    /// Service account tokens: the issuer that verifies them and where their accounts live.
+    service_accounts: Option<(Arc<TokenIssuer>, Registry)>,
 }
 
 impl Authenticator {
@@ -55,19 +59,45 @@ impl Authenticator {
         self
     }
 
-    fn authenticate(&self, request: &Request) -> Option<User> {
-        if let Some(PeerIdentity(Some(user))) = request.extensions().get::<PeerIdentity>() {
+    /// Also accepts service account tokens issued by `issuer`.
+    pub fn with_service_accounts(mut self, issuer: Arc<TokenIssuer>, registry: Registry) -> Self {
+        self.service_accounts = Some((issuer, registry));
+        self
+    }
+
+    /// The client certificate's user, else the bearer token's.
+    async fn authenticate(&self, peer: Option<User>, bearer: Option<String>) -> Option<User> {
+        if let Some(user) = peer {
+            return Some(user);
+        }
+        let token = bearer?;
+        let token = token.trim();
+        if let Some(user) = self.tokens.get(token) {
             return Some(user.clone());
         }
-        let value = request
-            .headers()
-            .get(header::AUTHORIZATION)?
-            .to_str()
+        let (issuer, registry) = self.service_accounts.as_ref()?;
+        let subject = issuer.verify(token, jiff::Timestamp::now().as_second())?;
+        // The account must still exist, and be the same one (a deleted and re-created account
+        // does not inherit the old one's tokens).
+        let rt = berth_api::catalogue::lookup("", "v1", "serviceaccounts")?;
+        let account = registry
+            .get(rt, Some(&subject.namespace), &subject.service_account)
+            .await
             .ok()?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))?;
-        self.tokens.get(token.trim()).cloned()
+        if account.metadata.uid != subject.uid {
+            return None;
+        }
+        Some(User {
+            name: format!(
+                "system:serviceaccount:{}:{}",
+                subject.namespace, subject.service_account
+            ),
+            groups: vec![
+                "system:serviceaccounts".into(),
+                format!("system:serviceaccounts:{}", subject.namespace),
+                "system:authenticated".into(),
+            ],
+        })
     }
 }
 
@@ -87,7 +117,20 @@ pub async fn require_user(
     if public(request.uri().path()) {
         return next.run(request).await;
     }
-    match auth.authenticate(&request) {
+    let peer = match request.extensions().get::<PeerIdentity>() {
+        Some(PeerIdentity(Some(user))) => Some(user.clone()),
+        _ => None,
+    };
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::to_string);
+    match auth.authenticate(peer, bearer).await {
         Some(user) => {
             request.extensions_mut().insert(user);
             next.run(request).await

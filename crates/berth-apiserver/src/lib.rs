@@ -19,6 +19,7 @@ pub mod routes;
 pub mod serve;
 pub mod status;
 pub mod table;
+pub mod tokens;
 pub mod watch_cache;
 
 use std::net::{IpAddr, SocketAddr};
@@ -133,14 +134,19 @@ impl ApiServer {
             .ensure_kubernetes_service(&services, local_addr.port())
             .await
             .map_err(|e| ApiServerError::Bootstrap(e.message))?;
-        let auth = Arc::new(Authenticator::new().with_token(
-            pki.token.clone(),
-            User {
-                name: "system:admin".into(),
-                groups: vec!["system:masters".into(), "system:authenticated".into()],
-            },
-        ));
-        let app = router(AppState { registry }, auth);
+        let tokens = Arc::new(tokens::TokenIssuer::load_or_create(&config.data_dir)?);
+        let auth = Arc::new(
+            Authenticator::new()
+                .with_token(
+                    pki.token.clone(),
+                    User {
+                        name: "system:admin".into(),
+                        groups: vec!["system:masters".into(), "system:authenticated".into()],
+                    },
+                )
+                .with_service_accounts(tokens.clone(), registry.clone()),
+        );
+        let app = router(AppState { registry, tokens }, auth);
         let task = tokio::spawn(serve::serve(listener, tls, app));
         Ok(ApiServer {
             local_addr,

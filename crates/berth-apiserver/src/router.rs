@@ -26,6 +26,7 @@ pub const KUBERNETES_MINOR: &str = "33";
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Registry,
+    pub tokens: std::sync::Arc<crate::tokens::TokenIssuer>,
 }
 
 pub fn router(state: AppState, auth: Arc<Authenticator>) -> Router {
@@ -111,7 +112,10 @@ async fn resource(
     let user = user.map(|Extension(user)| user);
     match handlers::dispatch(
         &state.registry,
-        user.as_ref(),
+        handlers::Context {
+            user: user.as_ref(),
+            tokens: &state.tokens,
+        },
         &method,
         target,
         query,

@@ -684,3 +684,55 @@ fn events_written_as_events_k8s_io_show_in_describe() {
         described.stdout
     );
 }
+
+#[test]
+fn service_account_tokens_authenticate_until_the_account_is_gone() {
+    let cluster = Cluster::start();
+    cluster.kubectl(&["create", "serviceaccount", "robot"]).ok();
+    let token = cluster
+        .kubectl(&["create", "token", "robot"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let server = format!("--server=https://127.0.0.1:{}", cluster.port);
+    let ca = format!(
+        "--certificate-authority={}",
+        cluster
+            .path()
+            .join("data/server/tls/server-ca.crt")
+            .display()
+    );
+    let as_robot = |args: &[&str]| {
+        let mut all = vec!["--kubeconfig=/dev/null", server.as_str(), ca.as_str()];
+        let token_flag = format!("--token={token}");
+        all.push(&token_flag);
+        all.extend_from_slice(args);
+        cluster.kubectl(&all)
+    };
+    let whoami = as_robot(&["auth", "whoami"]).ok();
+    assert!(
+        whoami
+            .stdout
+            .contains("system:serviceaccount:default:robot"),
+        "{}",
+        whoami.stdout
+    );
+    assert!(
+        cluster
+            .kubectl(&["create", "token", "nope"])
+            .failed()
+            .stderr
+            .contains("not found")
+    );
+    // A re-created account (new UID) does not accept the old account's tokens.
+    cluster.kubectl(&["delete", "serviceaccount", "robot"]).ok();
+    cluster.kubectl(&["create", "serviceaccount", "robot"]).ok();
+    let refused = as_robot(&["get", "ns"]).failed();
+    assert!(
+        refused.stderr.contains("You must be logged in"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -9,6 +9,7 @@ mod list;
 mod patch;
 mod review;
 mod scale;
+mod token_request;
 mod update;
 mod watch;
 
@@ -23,6 +24,7 @@ use crate::authn::User;
 use crate::registry::{FieldManager, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
+use crate::tokens::TokenIssuer;
 
 /// Request bodies larger than this are refused with 413 (upstream's limit is 3 MiB).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -175,9 +177,15 @@ pub fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
 }
 
 /// Routes a resource request to its verb.
+/// Who is calling, and the services a request may need beyond the registry.
+pub struct Context<'a> {
+    pub user: Option<&'a User>,
+    pub tokens: &'a TokenIssuer,
+}
+
 pub async fn dispatch(
     registry: &Registry,
-    user: Option<&User>,
+    context: Context<'_>,
     method: &Method,
     target: Target,
     query: Query,
@@ -191,7 +199,19 @@ pub async fn dispatch(
                 target.rt.plural,
             ));
         }
-        return review::review(&target, user, headers, body).await;
+        return review::review(&target, context.user, headers, body).await;
+    }
+    if target.rt.group.is_empty()
+        && target.rt.plural == "serviceaccounts"
+        && target.subresource.as_deref() == Some("token")
+    {
+        if *method != Method::POST {
+            return Err(ApiError::method_not_allowed(
+                method.as_str(),
+                "serviceaccounts/token",
+            ));
+        }
+        return token_request::create(registry, context.tokens, &target, headers, body).await;
     }
     let what = target.rt.qualified_plural();
     match target.subresource.as_deref() {
