@@ -10,6 +10,7 @@
 pub mod authn;
 pub mod discovery;
 mod handlers;
+mod host_addresses;
 pub mod kubeconfig;
 pub mod openapi;
 pub mod pki;
@@ -93,6 +94,8 @@ impl ApiServer {
         if !config.bind_address.is_unspecified() {
             names.push(config.bind_address.to_string());
         }
+        // The machine's addresses, so remote agents and users can verify the certificate.
+        names.extend(host_addresses::local_ipv4().iter().map(ToString::to_string));
         names.extend(
             [
                 "kubernetes",

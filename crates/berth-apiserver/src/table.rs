@@ -1426,6 +1426,222 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                 ]
             },
         ),
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => (
+            vec![
+                name,
+                column(
+                    "Role",
+                    "string",
+                    "",
+                    0,
+                    "Role indicates the role this binding refers to.",
+                ),
+                age_col,
+                column("Users", "string", "", 1, "Users in the binding."),
+                column("Groups", "string", "", 1, "Groups in the binding."),
+                column(
+                    "ServiceAccounts",
+                    "string",
+                    "",
+                    1,
+                    "ServiceAccounts in the binding.",
+                ),
+            ],
+            |o| {
+                let subjects = get(o, &["subjects"])
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let of_kind = |kind: &str| {
+                    subjects
+                        .iter()
+                        .filter(|s| s.get("kind").and_then(Value::as_str) == Some(kind))
+                        .map(|s| {
+                            match (
+                                s.get("namespace").and_then(Value::as_str),
+                                s.get("name").and_then(Value::as_str),
+                            ) {
+                                (Some(ns), Some(n)) if kind == "ServiceAccount" => {
+                                    format!("{ns}/{n}")
+                                }
+                                (_, n) => n.unwrap_or_default().to_string(),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let role = format!(
+                    "{}/{}",
+                    text(get(o, &["roleRef", "kind"]), ""),
+                    text(get(o, &["roleRef", "name"]), "")
+                );
+                vec![
+                    json!(o.metadata.name),
+                    json!(role),
+                    json!(age(o)),
+                    json!(of_kind("User")),
+                    json!(of_kind("Group")),
+                    json!(of_kind("ServiceAccount")),
+                ]
+            },
+        ),
+        ("", "ReplicationController") => (
+            vec![
+                name,
+                column("Desired", "integer", "", 0, "Number of desired pods."),
+                column("Current", "integer", "", 0, "Number of actual pods."),
+                column("Ready", "integer", "", 0, "Number of ready pods."),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(get(o, &["spec", "replicas"]).as_i64().unwrap_or(1)),
+                    json!(int(o, &["status", "replicas"])),
+                    json!(int(o, &["status", "readyReplicas"])),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("networking.k8s.io", "NetworkPolicy") => (
+            vec![
+                name,
+                column(
+                    "Pod-Selector",
+                    "string",
+                    "",
+                    0,
+                    "Select the pods to which this NetworkPolicy object applies.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let selector = Some(label_string(get(
+                    o,
+                    &["spec", "podSelector", "matchLabels"],
+                )))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "<none>".into());
+                vec![json!(o.metadata.name), json!(selector), json!(age(o))]
+            },
+        ),
+        ("networking.k8s.io", "IngressClass") => (
+            vec![
+                name,
+                column(
+                    "Controller",
+                    "string",
+                    "",
+                    0,
+                    "Controller that is responsible for handling this class.",
+                ),
+                column(
+                    "Parameters",
+                    "string",
+                    "",
+                    0,
+                    "A reference to a resource with additional parameters.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let parameters = match get(o, &["spec", "parameters", "name"]).as_str() {
+                    Some(n) => format!("{}/{n}", text(get(o, &["spec", "parameters", "kind"]), "")),
+                    None => "<none>".into(),
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "controller"]), "")),
+                    json!(parameters),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "ResourceQuota") => (
+            vec![
+                name,
+                age_col,
+                column(
+                    "Request",
+                    "string",
+                    "",
+                    0,
+                    "Request represents a minimum amount of cpu/memory that a container may consume.",
+                ),
+                column(
+                    "Limit",
+                    "string",
+                    "",
+                    0,
+                    "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+                ),
+            ],
+            |o| {
+                let hard = get(o, &["status", "hard"])
+                    .as_object()
+                    .cloned()
+                    .or_else(|| get(o, &["spec", "hard"]).as_object().cloned())
+                    .unwrap_or_default();
+                let used = get(o, &["status", "used"])
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                let (mut requests, mut limits) = (Vec::new(), Vec::new());
+                for (resource, total) in &hard {
+                    let now = used.get(resource).and_then(Value::as_str).unwrap_or("0");
+                    let entry = format!("{resource}: {now}/{}", total.as_str().unwrap_or_default());
+                    if resource.starts_with("limits.") {
+                        limits.push(entry)
+                    } else {
+                        requests.push(entry)
+                    }
+                }
+                vec![
+                    json!(o.metadata.name),
+                    json!(age(o)),
+                    json!(requests.join(", ")),
+                    json!(limits.join(", ")),
+                ]
+            },
+        ),
+        ("apps", "ControllerRevision") => (
+            vec![
+                name,
+                column("Controller", "string", "", 0, "Controller of the object."),
+                column(
+                    "Revision",
+                    "integer",
+                    "",
+                    0,
+                    "Revision of the ControllerRevision.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let controller = o
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+                    .map(|r| {
+                        format!(
+                            "{}/{}",
+                            r.get("kind")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_lowercase(),
+                            r.get("name").and_then(Value::as_str).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "<none>".into());
+                vec![
+                    json!(o.metadata.name),
+                    json!(controller),
+                    json!(o.body.get("revision").and_then(Value::as_i64).unwrap_or(0)),
+                    json!(age(o)),
+                ]
+            },
+        ),
         ("apps", "Deployment") => (
             vec![
                 name,

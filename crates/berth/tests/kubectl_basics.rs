@@ -736,3 +736,57 @@ fn service_account_tokens_authenticate_until_the_account_is_gone() {
         refused.stderr
     );
 }
+
+#[test]
+fn wait_for_a_condition_set_through_status() {
+    let cluster = Cluster::start();
+    cluster
+        .kubectl_stdin(
+            &["create", "-f", "-"],
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox:1.36}]}\n",
+        )
+        .ok();
+    let waiter = cluster
+        .kubectl_command()
+        .args(["wait", "--for=condition=Ready", "pod/p", "--timeout=60s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl wait");
+    // The main endpoint ignores status; the status subresource sets it.
+    cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "p",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#,
+        ])
+        .ok();
+    assert_eq!(
+        cluster
+            .kubectl(&["get", "pod", "p", "-o", "jsonpath={.status.conditions}"])
+            .ok()
+            .stdout,
+        ""
+    );
+    cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "p",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#,
+        ])
+        .ok();
+    let out = waiter.wait_with_output().expect("wait output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("condition met"));
+}
