@@ -8,8 +8,8 @@
 //!
 //! Schemas come from the same upstream message schemas the protobuf decoder uses: every field
 //! with its type, lists with their strategic-merge metadata (`x-kubernetes-patch-merge-key`,
-//! `x-kubernetes-list-type`), so `kubectl explain` shows the structure. Upstream's field
-//! descriptions are not included yet. Kinds without a message schema get an open object.
+//! `x-kubernetes-list-type`) and upstream's descriptions ([`berth_api::protobuf`]), so
+//! `kubectl explain` reads as on any cluster. Kinds without a message schema get an open object.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -112,7 +112,7 @@ fn properties(message: &'static str, pending: &mut Vec<&'static str>) -> Map<Str
             continue;
         }
         let item = type_schema(field.ty, pending);
-        let schema = if field.repeated {
+        let mut schema = if field.repeated {
             let mut list = json!({"type": "array", "items": item});
             match message_list_strategy(message, field.name) {
                 ListStrategy::MergeByKey(key) => {
@@ -131,6 +131,9 @@ fn properties(message: &'static str, pending: &mut Vec<&'static str>) -> Map<Str
         } else {
             item
         };
+        if let Some(doc) = protobuf::field_description(message, field.tag) {
+            schema["description"] = json!(doc);
+        }
         out.insert(protobuf::json_name(field.name).to_string(), schema);
     }
     out
@@ -146,16 +149,14 @@ fn message_schemas(root: &'static str, rt: &ResourceType, schemas: &mut Map<Stri
         }
         let mut props = properties(message, &mut pending);
         let mut schema = json!({"type": "object"});
+        if let Some(doc) = protobuf::message_description(message) {
+            schema["description"] = json!(doc);
+        }
         if message == root {
             props.insert("apiVersion".into(), json!({"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."}));
             props.insert("kind".into(), json!({"type": "string", "description": "Kind is a string value representing the REST resource this object represents."}));
             schema["x-kubernetes-group-version-kind"] =
                 json!([{"group": rt.group, "version": rt.version, "kind": rt.kind}]);
-            schema["description"] = json!(format!(
-                "{} ({})",
-                rt.kind,
-                rt.group_version().api_version()
-            ));
         }
         schema["properties"] = Value::Object(props);
         schemas.insert(name, schema);

@@ -10,6 +10,7 @@
 //! Invariant: malformed input is an error, never a panic; unknown fields are skipped (as
 //! protobuf readers do), so a newer client's extra fields do not fail the request.
 
+mod descriptions;
 mod schema;
 
 use std::collections::HashMap;
@@ -135,6 +136,32 @@ pub const MAGIC: &[u8] = b"k8s\0";
 /// Every message name with a schema (static, for callers that need `&'static str`).
 pub static MESSAGE_NAMES: std::sync::LazyLock<Vec<&'static str>> =
     std::sync::LazyLock::new(|| schema::MESSAGES.iter().map(|(name, _)| *name).collect());
+
+type Docs = HashMap<&'static str, (&'static str, &'static [(u32, &'static str)])>;
+
+fn descriptions() -> &'static Docs {
+    static INDEX: OnceLock<Docs> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        descriptions::DESCRIPTIONS
+            .iter()
+            .map(|(name, doc, fields)| (*name, (*doc, *fields)))
+            .collect()
+    })
+}
+
+/// Upstream's description of a message.
+pub fn message_description(name: &str) -> Option<&'static str> {
+    descriptions()
+        .get(name)
+        .map(|(doc, _)| *doc)
+        .filter(|d| !d.is_empty())
+}
+
+/// Upstream's description of a message's field.
+pub fn field_description(name: &str, tag: u32) -> Option<&'static str> {
+    let (_, fields) = descriptions().get(name)?;
+    fields.iter().find(|(t, _)| *t == tag).map(|(_, doc)| *doc)
+}
 
 /// The fields of a message, by its full name.
 pub fn message_fields(name: &str) -> Option<&'static [Field]> {
