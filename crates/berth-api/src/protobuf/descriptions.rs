@@ -5,8 +5,10 @@
 //! proto comments; upstream's `+marker` lines are left out.
 
 /// (message, description, [(field number, description)]).
+pub type Description = (&'static str, &'static str, &'static [(u32, &'static str)]);
+
 #[rustfmt::skip]
-pub static DESCRIPTIONS: &[(&str, &str, &[(u32, &str)])] = &[
+pub static DESCRIPTIONS: &[Description] = &[
     ("k8s.io.api.apps.v1.DaemonSet", "DaemonSet represents the configuration of a daemon set.", &[
         (1, "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"),
         (2, "The desired behavior of this daemon set. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
