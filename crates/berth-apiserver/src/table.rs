@@ -1642,6 +1642,223 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                 ]
             },
         ),
+        ("storage.k8s.io", "CSIDriver") => (
+            vec![
+                name,
+                column(
+                    "AttachRequired",
+                    "boolean",
+                    "",
+                    0,
+                    "Indicates this CSI volume driver requires an attach operation.",
+                ),
+                column(
+                    "PodInfoOnMount",
+                    "boolean",
+                    "",
+                    0,
+                    "Indicates this CSI volume driver requires additional pod information during mount operations.",
+                ),
+                column(
+                    "StorageCapacity",
+                    "boolean",
+                    "",
+                    0,
+                    "Indicates this CSI volume driver reports storage capacity.",
+                ),
+                column(
+                    "TokenRequests",
+                    "string",
+                    "",
+                    0,
+                    "Indicates the CSI driver needs pods' service account tokens.",
+                ),
+                column(
+                    "RequiresRepublish",
+                    "boolean",
+                    "",
+                    0,
+                    "Indicates the CSI driver wants NodePublishVolume being periodically called.",
+                ),
+                column(
+                    "Modes",
+                    "string",
+                    "",
+                    0,
+                    "Volume lifecycle modes supported by the driver.",
+                ),
+                age_col,
+            ],
+            |o| {
+                let flag = |field: &str, default: bool| {
+                    get(o, &["spec", field])
+                        .as_bool()
+                        .unwrap_or(default)
+                        .to_string()
+                };
+                let audiences: Vec<String> = get(o, &["spec", "tokenRequests"])
+                    .as_array()
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|r| {
+                                r.get("audience")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let modes: Vec<&str> = get(o, &["spec", "volumeLifecycleModes"])
+                    .as_array()
+                    .map(|m| m.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                vec![
+                    json!(o.metadata.name),
+                    json!(flag("attachRequired", true)),
+                    json!(flag("podInfoOnMount", false)),
+                    json!(flag("storageCapacity", false)),
+                    json!(if audiences.is_empty() {
+                        "<unset>".to_string()
+                    } else {
+                        audiences.join(",")
+                    }),
+                    json!(flag("requiresRepublish", false)),
+                    json!(if modes.is_empty() {
+                        "Persistent".to_string()
+                    } else {
+                        modes.join(",")
+                    }),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("storage.k8s.io", "CSINode") => (
+            vec![
+                name,
+                column(
+                    "Drivers",
+                    "integer",
+                    "",
+                    0,
+                    "Drivers indicates the number of CSI drivers registered on the node",
+                ),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(count(get(o, &["spec", "drivers"]))),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("storage.k8s.io", "VolumeAttachment") => (
+            vec![
+                name,
+                column(
+                    "Attacher",
+                    "string",
+                    "",
+                    0,
+                    "Attacher indicates the name of the volume driver that MUST handle this request.",
+                ),
+                column(
+                    "PV",
+                    "string",
+                    "",
+                    0,
+                    "Name of the persistent volume to be attached.",
+                ),
+                column(
+                    "Node",
+                    "string",
+                    "",
+                    0,
+                    "The node that the volume should be attached to.",
+                ),
+                column(
+                    "Attached",
+                    "boolean",
+                    "",
+                    0,
+                    "Indicates the volume is successfully attached.",
+                ),
+                age_col,
+            ],
+            |o| {
+                vec![
+                    json!(o.metadata.name),
+                    json!(text(get(o, &["spec", "attacher"]), "")),
+                    json!(text(
+                        get(o, &["spec", "source", "persistentVolumeName"]),
+                        ""
+                    )),
+                    json!(text(get(o, &["spec", "nodeName"]), "")),
+                    json!(
+                        get(o, &["status", "attached"])
+                            .as_bool()
+                            .unwrap_or(false)
+                            .to_string()
+                    ),
+                    json!(age(o)),
+                ]
+            },
+        ),
+        ("", "PodTemplate") => (
+            vec![
+                column(
+                    "Template",
+                    "string",
+                    "name",
+                    0,
+                    "Name must be unique within a namespace.",
+                ),
+                column(
+                    "Containers",
+                    "string",
+                    "",
+                    0,
+                    "Names of each container in the template.",
+                ),
+                column(
+                    "Images",
+                    "string",
+                    "",
+                    0,
+                    "Images referenced by each container in the template.",
+                ),
+                column(
+                    "Pod Labels",
+                    "string",
+                    "",
+                    0,
+                    "The labels for the pod template.",
+                ),
+            ],
+            |o| {
+                let containers = get(o, &["template", "spec", "containers"])
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let field = |f: &str| {
+                    containers
+                        .iter()
+                        .filter_map(|c| c.get(f).and_then(Value::as_str))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                vec![
+                    json!(o.metadata.name),
+                    json!(field("name")),
+                    json!(field("image")),
+                    json!(
+                        Some(label_string(get(o, &["template", "metadata", "labels"])))
+                            .filter(|s| !s.is_empty())
+                            .unwrap_or_else(|| "<none>".into())
+                    ),
+                ]
+            },
+        ),
         ("apps", "Deployment") => (
             vec![
                 name,
