@@ -140,6 +140,27 @@ fn label_string(map: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// The wide CONTAINERS, IMAGES and SELECTOR columns of workloads with a pod template.
+fn template_column_definitions() -> [Value; 3] {
+    [
+        column(
+            "Containers",
+            "string",
+            "",
+            1,
+            "Names of each container in the template.",
+        ),
+        column(
+            "Images",
+            "string",
+            "",
+            1,
+            "Images referenced by each container in the template.",
+        ),
+        column("Selector", "string", "", 1, "Label selector for pods."),
+    ]
+}
+
 /// The CONTAINERS, IMAGES and SELECTOR cells of workloads with a pod template.
 fn template_columns(o: &Object) -> (String, String, String) {
     let containers = get(o, &["spec", "template", "spec", "containers"])
@@ -599,22 +620,10 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                 column("Current", "integer", "", 0, "Number of actual pods."),
                 column("Ready", "integer", "", 0, "Number of ready pods."),
                 age_col,
-                column(
-                    "Containers",
-                    "string",
-                    "",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                column(
-                    "Images",
-                    "string",
-                    "",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                column("Selector", "string", "", 1, "Label selector for pods."),
-            ],
+            ]
+            .into_iter()
+            .chain(template_column_definitions())
+            .collect(),
             |o| {
                 let n = |path: &[&str]| get(o, path).as_i64().unwrap_or(0);
                 let (names, images, selector) = template_columns(o);
@@ -717,22 +726,10 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                     "NodeSelector is a selector which must be true for the pod to fit on a node.",
                 ),
                 age_col,
-                column(
-                    "Containers",
-                    "string",
-                    "",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                column(
-                    "Images",
-                    "string",
-                    "",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                column("Selector", "string", "", 1, "Label selector for pods."),
-            ],
+            ]
+            .into_iter()
+            .chain(template_column_definitions())
+            .collect(),
             |o| {
                 let (names, images, selector) = template_columns(o);
                 let node_selector = Some(label_string(get(
@@ -775,22 +772,10 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                     "Time required to complete the job.",
                 ),
                 age_col,
-                column(
-                    "Containers",
-                    "string",
-                    "",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                column(
-                    "Images",
-                    "string",
-                    "",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                column("Selector", "string", "", 1, "Label selector for pods."),
-            ],
+            ]
+            .into_iter()
+            .chain(template_column_definitions())
+            .collect(),
             |o| {
                 let (names, images, selector) = template_columns(o);
                 let conditions = get(o, &["status", "conditions"])
@@ -1884,22 +1869,10 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                     "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
                 ),
                 age_col,
-                column(
-                    "Containers",
-                    "string",
-                    "",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                column(
-                    "Images",
-                    "string",
-                    "",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                column("Selector", "string", "", 1, "Label selector for pods."),
-            ],
+            ]
+            .into_iter()
+            .chain(template_column_definitions())
+            .collect(),
             |o| {
                 let n = |path: &[&str]| get(o, path).as_i64().unwrap_or(0);
                 let (names, images, selector) = template_columns(o);
