@@ -14,6 +14,7 @@ pub mod managed_fields;
 pub mod names;
 pub mod object;
 pub mod protobuf;
+pub mod quantity;
 pub mod selector;
 pub mod strategic_merge;
 pub mod unknown_fields;

@@ -129,6 +129,62 @@ impl LabelSelector {
         Ok(LabelSelector { requirements })
     }
 
+    /// From a `metav1.LabelSelector` object (`matchLabels`, `matchExpressions` with `In`,
+    /// `NotIn`, `Exists`, `DoesNotExist`). An empty object selects everything.
+    pub fn from_json(selector: &Value) -> Result<LabelSelector, SelectorError> {
+        let mut requirements = Vec::new();
+        if selector.is_null() {
+            return Ok(LabelSelector { requirements });
+        }
+        let bad = |what: &str| SelectorError(what.to_string());
+        if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
+            for (key, value) in labels {
+                let value = value.as_str().ok_or_else(|| bad(key))?;
+                requirements.push(Requirement {
+                    key: key.clone(),
+                    op: Op::Equals(value.to_string()),
+                });
+            }
+        }
+        for expression in selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = expression
+                .get("key")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad("matchExpressions[].key"))?
+                .to_string();
+            let values: Vec<String> = expression
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let op = match expression.get("operator").and_then(Value::as_str) {
+                Some("In") => Op::In(values),
+                Some("NotIn") => Op::NotIn(values),
+                Some("Exists") => Op::Exists,
+                Some("DoesNotExist") => Op::DoesNotExist,
+                other => return Err(bad(&format!("{key}: operator {other:?}"))),
+            };
+            requirements.push(Requirement { key, op });
+        }
+        Ok(LabelSelector { requirements })
+    }
+
+    /// Both selectors' requirements.
+    pub fn and(mut self, other: LabelSelector) -> LabelSelector {
+        self.requirements.extend(other.requirements);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.requirements.is_empty()
     }
@@ -244,6 +300,46 @@ mod tests {
         for bad in ["app in web", "a=b=c!", "=x", "app in (a b)"] {
             assert!(LabelSelector::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn label_selector_objects_match_like_strings() {
+        let labels: BTreeMap<String, String> = [
+            ("app".to_string(), "web".to_string()),
+            ("tier".to_string(), "fe".to_string()),
+        ]
+        .into();
+        let cases = [
+            (serde_json::json!({}), true),
+            (serde_json::json!({"matchLabels": {"app": "web"}}), true),
+            (serde_json::json!({"matchLabels": {"app": "db"}}), false),
+            (
+                serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["fe", "be"]}]}),
+                true,
+            ),
+            (
+                serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["fe"]}]}),
+                false,
+            ),
+            (
+                serde_json::json!({"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}),
+                true,
+            ),
+            (
+                serde_json::json!({"matchExpressions": [{"key": "zone", "operator": "Exists"}]}),
+                false,
+            ),
+        ];
+        for (selector, expected) in cases {
+            let parsed = LabelSelector::from_json(&selector).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parsed.matches(&labels), expected, "{selector}");
+        }
+        assert!(
+            LabelSelector::from_json(
+                &serde_json::json!({"matchExpressions": [{"key": "a", "operator": "Gt"}]})
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod discovery;
 mod handlers;
 mod host_addresses;
 pub mod kubeconfig;
+pub mod local;
 pub mod openapi;
 pub mod pki;
 pub mod registry;
@@ -46,6 +47,8 @@ pub struct ApiServerConfig {
     pub tls_san: Vec<String>,
     /// Where ClusterIPs come from; its first address is the `kubernetes` Service's (and a SAN).
     pub service_cidr: Ipv4Cidr,
+    /// Pod admission settings (default toleration seconds).
+    pub pod_admission: registry::PodAdmission,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +71,7 @@ pub enum ApiServerError {
 pub struct ApiServer {
     pub local_addr: SocketAddr,
     pub pki: Pki,
+    app: axum::Router,
     task: JoinHandle<()>,
 }
 
@@ -116,9 +120,13 @@ impl ApiServer {
         let services = ServiceNetwork {
             cidr: config.service_cidr,
         };
-        let registry = Registry::new(store, services);
+        let registry = Registry::new(store, services).with_pod_admission(config.pod_admission);
         registry
             .ensure_system_namespaces()
+            .await
+            .map_err(|e| ApiServerError::Bootstrap(e.message))?;
+        registry
+            .ensure_system_priority_classes()
             .await
             .map_err(|e| ApiServerError::Bootstrap(e.message))?;
         let tls = serve::tls_config(
@@ -149,13 +157,33 @@ impl ApiServer {
                 )
                 .with_service_accounts(tokens.clone(), registry.clone()),
         );
-        let app = router(AppState { registry, tokens }, auth);
-        let task = tokio::spawn(serve::serve(listener, tls, app));
+        let app = router(
+            AppState {
+                registry,
+                tokens,
+                ca_pem: Arc::from(pki.ca_cert_pem.as_str()),
+            },
+            auth,
+        );
+        let task = tokio::spawn(serve::serve(listener, tls, app.clone()));
         Ok(ApiServer {
             local_addr,
             pki,
+            app,
             task,
         })
+    }
+
+    /// The API as an in-process service, for components running in this process as `user`
+    /// (`system:kube-scheduler`, `system:kube-controller-manager`, …).
+    pub fn local_service(&self, user: &str) -> local::LocalService {
+        local::LocalService::new(
+            self.app.clone(),
+            User {
+                name: user.to_string(),
+                groups: vec!["system:authenticated".into()],
+            },
+        )
     }
 
     /// The admin kubeconfig for reaching this server at `server_url`.

@@ -27,6 +27,8 @@ pub const KUBERNETES_MINOR: &str = "33";
 pub struct AppState {
     pub registry: Registry,
     pub tokens: std::sync::Arc<crate::tokens::TokenIssuer>,
+    /// The cluster CA (PEM), served unauthenticated at `/cacerts` for agents joining.
+    pub ca_pem: Arc<str>,
 }
 
 pub fn router(state: AppState, auth: Arc<Authenticator>) -> Router {
@@ -35,6 +37,10 @@ pub fn router(state: AppState, auth: Arc<Authenticator>) -> Router {
         .route("/healthz", get(ok))
         .route("/livez", get(ok))
         .route("/readyz", get(ok))
+        .route(
+            "/cacerts",
+            get(|State(state): State<AppState>| async move { state.ca_pem.to_string() }),
+        )
         .route(
             "/api",
             get(|headers: HeaderMap| async move { discovery::core(&headers) }),

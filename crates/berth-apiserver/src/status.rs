@@ -79,6 +79,22 @@ impl ApiError {
         .with_details(json!({"name": name, "group": rt.group, "kind": rt.plural}))
     }
 
+    /// 409 Conflict for an operation the object's state refuses.
+    pub fn operation_conflict(what: &str, name: &str, why: &str) -> ApiError {
+        ApiError::new(
+            409,
+            "Conflict",
+            format!("Operation cannot be fulfilled on {what} \"{name}\": {why}"),
+        )
+        .with_details(json!({"name": name, "kind": what}))
+    }
+
+    /// 429 TooManyRequests with one cause (`(reason, message)`), as the eviction API answers.
+    pub fn too_many_requests(message: impl Into<String>, cause: (&str, String)) -> ApiError {
+        ApiError::new(429, "TooManyRequests", message)
+            .with_details(json!({"causes": [{"reason": cause.0, "message": cause.1}]}))
+    }
+
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(403, "Forbidden", message)
     }

@@ -2,6 +2,7 @@
 //! a verb; the helpers here negotiate content and read bodies.
 
 mod apply;
+mod binding;
 mod create;
 mod delete;
 mod get;
@@ -176,6 +177,10 @@ pub fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
     response
 }
 
+fn is_pods(target: &Target) -> bool {
+    target.rt.group.is_empty() && target.rt.plural == "pods"
+}
+
 /// Routes a resource request to its verb.
 /// Who is calling, and the services a request may need beyond the registry.
 pub struct Context<'a> {
@@ -219,6 +224,12 @@ pub async fn dispatch(
         Some("scale") => {
             return scale::scale(registry, &target, method, &query, headers, body).await;
         }
+        Some("binding") if is_pods(&target) => {
+            return binding::bind(registry, &target, method, headers, body).await;
+        }
+        Some("eviction") if is_pods(&target) => {
+            return binding::evict(registry, &target, method, headers, body).await;
+        }
         // The other subresources (log, exec, binding, eviction, …) come with their features.
         Some(sub) => {
             return Err(ApiError::method_not_allowed(
@@ -226,6 +237,9 @@ pub async fn dispatch(
                 &format!("{what}/{sub}"),
             ));
         }
+    }
+    if target.rt.group.is_empty() && target.rt.plural == "bindings" {
+        return binding::bind(registry, &target, method, headers, body).await;
     }
     let table = wants_table(headers);
     match (method.clone(), target.name.is_some()) {

@@ -23,10 +23,13 @@ use serde_json::{Value, json};
 use crate::status::ApiError;
 use crate::watch_cache::WatchCaches;
 
+mod admission;
+mod binding;
 mod delete;
 pub mod ownership;
 mod services;
 
+pub use admission::{PodAdmission, TAINT_NOT_READY, TAINT_UNREACHABLE};
 pub use delete::{DeleteOptions, Deleted};
 pub use ownership::FieldManager;
 pub use services::{NODE_PORTS, ServiceNetwork};
@@ -40,6 +43,7 @@ pub struct Registry {
     store: Arc<dyn Store>,
     services: ServiceNetwork,
     caches: Arc<WatchCaches>,
+    pod_admission: PodAdmission,
 }
 
 /// Options of a list request.
@@ -74,6 +78,8 @@ pub enum WriteScope {
     Status,
     /// A Namespace's `/finalize`: only `spec.finalizers` changes.
     Finalize,
+    /// Spec and status together: server-side writes such as `pods/binding`.
+    All,
 }
 
 pub fn now_rfc3339() -> String {
@@ -144,7 +150,14 @@ impl Registry {
             store,
             services,
             caches,
+            pod_admission: PodAdmission::default(),
         }
+    }
+
+    /// The same registry with other pod admission settings.
+    pub fn with_pod_admission(mut self, admission: PodAdmission) -> Registry {
+        self.pod_admission = admission;
+        self
     }
 
     /// The in-memory caches lists and watches are served from.
@@ -387,6 +400,9 @@ impl Registry {
                     .insert("status".into(), json!({"phase": "Pending"}));
             }
         }
+        if rt.group.is_empty() && rt.plural == "pods" {
+            self.admit_pod(&mut object).await?;
+        }
         if rt.group.is_empty() && rt.plural == "namespaces" {
             object
                 .body
@@ -509,6 +525,7 @@ impl Registry {
                     };
                     next
                 }
+                WriteScope::All => object.clone(),
                 WriteScope::Finalize => {
                     let mut next = existing.clone();
                     let finalizers = object

@@ -1,5 +1,7 @@
 //! Command-line roles. Flags follow k3s's names where the concept matches.
 
+mod agent;
+mod duration;
 mod server;
 
 use clap::{Parser, Subcommand};
@@ -17,12 +19,15 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a server: the datastore and the Kubernetes API.
+    /// Run a server: the datastore, the Kubernetes API, the scheduler and the controllers.
     Server(server::ServerArgs),
+    /// Run a node agent that joins a server (today: simulated nodes with --simulate).
+    Agent(agent::AgentArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Server(server) => server::run(server),
+        Command::Agent(agent) => agent::run(agent),
     }
 }

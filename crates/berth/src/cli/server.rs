@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use berth_api::cidr::Ipv4Cidr;
+use berth_apiserver::registry::PodAdmission;
 use berth_apiserver::{ApiServer, ApiServerConfig};
 use berth_store::DatastoreConfig;
 use berth_store::compactor::CompactionPolicy;
 use clap::Args;
+
+use super::duration::parse_duration;
 
 #[derive(Debug, Args)]
 pub struct ServerArgs {
@@ -52,24 +55,26 @@ pub struct ServerArgs {
     /// Service addresses; the first one is the `kubernetes` Service's.
     #[arg(long, default_value = "10.43.0.0/16")]
     service_cidr: Ipv4Cidr,
-}
 
-/// Parses `300ms`, `30s`, `5m`, `1h`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 300ms, 30s, 5m or 1h"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("{text:?}: the unit must be ms, s, m or h")),
-    }
+    /// Don't run the node agent in this process (this machine runs no pods).
+    #[arg(long)]
+    disable_agent: bool,
+
+    /// Don't run the scheduler in this process.
+    #[arg(long)]
+    disable_scheduler: bool,
+
+    /// How long a node may go without renewing its Lease before it is marked NotReady/Unknown.
+    #[arg(long, default_value = "50s", value_parser = parse_duration)]
+    node_monitor_grace_period: Duration,
+
+    /// Seconds a pod tolerates its node being NotReady before eviction (added to every pod).
+    #[arg(long, default_value_t = 300)]
+    default_not_ready_toleration_seconds: i64,
+
+    /// Seconds a pod tolerates its node being unreachable before eviction (added to every pod).
+    #[arg(long, default_value_t = 300)]
+    default_unreachable_toleration_seconds: i64,
 }
 
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
@@ -83,15 +88,32 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         port: args.https_listen_port,
         tls_san: args.tls_san.clone(),
         service_cidr: args.service_cidr,
+        pod_admission: PodAdmission {
+            not_ready_toleration_seconds: args.default_not_ready_toleration_seconds,
+            unreachable_toleration_seconds: args.default_unreachable_toleration_seconds,
+        },
+    };
+    let components = Components {
+        scheduler: !args.disable_scheduler,
+        controllers: berth_controllers::ControllerConfig {
+            node_monitor_grace_period: args.node_monitor_grace_period,
+        },
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(config, api, args.write_kubeconfig))
+    runtime.block_on(serve(config, api, args.write_kubeconfig, components))
+}
+
+/// What runs in-process beside the API server.
+struct Components {
+    scheduler: bool,
+    controllers: berth_controllers::ControllerConfig,
 }
 
 async fn serve(
     config: DatastoreConfig,
     api: ApiServerConfig,
     kubeconfig: PathBuf,
+    components: Components,
 ) -> anyhow::Result<()> {
     let signals = ShutdownSignals::install()?;
     let store = berth_store::open(&config)
@@ -118,6 +140,17 @@ async fn serve(
     )
     .with_context(|| format!("writing the kubeconfig {}", kubeconfig.display()))?;
     tracing::info!(address = %server.local_addr, kubeconfig = %kubeconfig.display(), "API server ready");
+    // The scheduler and controllers reach the API in-process, as themselves.
+    let controllers = kube::Client::new(
+        server.local_service("system:kube-controller-manager"),
+        "default",
+    );
+    berth_controllers::spawn_all(controllers, components.controllers);
+    if components.scheduler {
+        let scheduler = kube::Client::new(server.local_service("system:kube-scheduler"), "default");
+        tokio::spawn(berth_scheduler::run(scheduler));
+    }
+    tracing::info!(scheduler = components.scheduler, "controllers started");
     signals.wait().await;
     tracing::info!("shutting down");
     drop(server);
@@ -127,13 +160,13 @@ async fn serve(
 
 /// SIGINT and SIGTERM, registered before anything starts: a signal that arrives right after
 /// start-up is not lost.
-struct ShutdownSignals {
+pub(super) struct ShutdownSignals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl ShutdownSignals {
-    fn install() -> anyhow::Result<ShutdownSignals> {
+    pub(super) fn install() -> anyhow::Result<ShutdownSignals> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(ShutdownSignals {
             interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
@@ -141,31 +174,10 @@ impl ShutdownSignals {
         })
     }
 
-    async fn wait(mut self) {
+    pub(super) async fn wait(mut self) {
         tokio::select! {
             _ = self.interrupt.recv() => {}
             _ = self.terminate.recv() => {}
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse_like_kubernetes_flags() {
-        for (text, expected) in [
-            ("300ms", Ok(Duration::from_millis(300))),
-            ("30s", Ok(Duration::from_secs(30))),
-            ("5m", Ok(Duration::from_secs(300))),
-            ("1h", Ok(Duration::from_secs(3600))),
-            ("0s", Ok(Duration::ZERO)),
-        ] {
-            assert_eq!(parse_duration(text), expected, "{text}");
-        }
-        for bad in ["5", "m", "5d", "-1s", ""] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 }

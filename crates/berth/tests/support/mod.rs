@@ -64,8 +64,34 @@ impl Run {
     }
 }
 
+/// A `berth agent --simulate` process; killed (by pid) on drop.
+pub struct Agent {
+    child: Option<Child>,
+}
+
+impl Agent {
+    /// Kills the agent (SIGKILL) and waits for it, as a crashed node would stop.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 impl Cluster {
     pub fn start() -> Cluster {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra flags.
+    pub fn start_with(extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
         let port = free_port();
@@ -81,6 +107,7 @@ impl Cluster {
             ])
             .arg("--write-kubeconfig")
             .arg(dir.path().join("kubeconfig"))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -116,6 +143,71 @@ impl Cluster {
                 Ok(line) => seen.push(line),
                 Err(_) => panic!("no log line containing {needle:?}; saw {seen:#?}"),
             }
+        }
+    }
+
+    /// Starts `count` simulated nodes named `prefix-0…` with `capacity` and `labels`
+    /// (`k=v,…`) and waits until kubectl sees them Ready.
+    pub fn simulate(&self, prefix: &str, count: usize, capacity: &str, labels: &str) -> Agent {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+        command
+            .args([
+                "agent",
+                "--server",
+                &format!("https://127.0.0.1:{}", self.port),
+            ])
+            .arg("--token-file")
+            .arg(self.dir.path().join("data/server/token"))
+            .args(["--simulate", &count.to_string(), "--node-name", prefix])
+            .args(["--capacity", capacity]);
+        for label in labels.split(',').filter(|l| !l.is_empty()) {
+            command.args(["--node-label", label]);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start berth agent");
+        let agent = Agent { child: Some(child) };
+        for i in 0..count {
+            let node = format!("{prefix}-{i}");
+            self.wait_until(&format!("node {node} Ready"), || {
+                let run = self.kubectl(&[
+                    "get",
+                    "node",
+                    &node,
+                    "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}",
+                ]);
+                (run.status.success() && run.stdout.trim() == "True").then_some(())
+            });
+        }
+        agent
+    }
+
+    /// Polls `check` until it returns a value, failing the test after [`DEADLINE`].
+    pub fn wait_until<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(value) = check() {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// `kubectl get <what> -o jsonpath=<path>`, trimmed; empty when it fails.
+    pub fn jsonpath(&self, what: &[&str], path: &str) -> String {
+        let mut args: Vec<&str> = vec!["get"];
+        args.extend_from_slice(what);
+        let expression = format!("jsonpath={path}");
+        args.extend_from_slice(&["-o", &expression]);
+        let run = self.kubectl(&args);
+        if run.status.success() {
+            run.stdout.trim().to_string()
+        } else {
+            String::new()
         }
     }
 

@@ -1,0 +1,9 @@
+//! What Berth's components share as API clients, whether they run inside `berth server`
+//! (in-process transport) or on another machine (HTTPS): [`connect`] joins a server with a
+//! token, [`events`] records Kubernetes Events the way upstream's recorder does.
+
+pub mod connect;
+pub mod events;
+
+pub use connect::{ConnectError, connect};
+pub use events::{EventRecorder, EventType};

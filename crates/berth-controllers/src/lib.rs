@@ -1,0 +1,45 @@
+//! Berth's controllers, each a level-triggered loop over watched state: it recomputes what
+//! should be from what is, writes only differences, and is safe to restart at any point.
+//!
+//! - [`node_lifecycle`]: Ready from Lease renewals; NotReady/Unknown and the matching taints;
+//!   pods on lost nodes marked not Ready.
+//! - [`taint_eviction`]: pods on nodes with NoExecute taints are deleted after their
+//!   `tolerationSeconds`.
+//! - [`disruption`]: PodDisruptionBudget status (`disruptionsAllowed`), which eviction reads.
+//! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
+//!
+//! [`informer`] is the shared watch-into-a-store plumbing; [`Controllers::run`] starts them all.
+
+pub mod disruption;
+pub mod informer;
+pub mod node_lifecycle;
+pub mod pod_gc;
+pub mod taint_eviction;
+
+use std::time::Duration;
+
+/// Settings of the controllers (`berth server` flags).
+#[derive(Debug, Clone)]
+pub struct ControllerConfig {
+    /// `--node-monitor-grace-period`: how long a Lease may go unrenewed.
+    pub node_monitor_grace_period: Duration,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig {
+            node_monitor_grace_period: Duration::from_secs(50),
+        }
+    }
+}
+
+/// Starts every controller on `client`; they run until the runtime stops.
+pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
+    tokio::spawn(node_lifecycle::run(
+        client.clone(),
+        config.node_monitor_grace_period,
+    ));
+    tokio::spawn(taint_eviction::run(client.clone()));
+    tokio::spawn(disruption::run(client.clone()));
+    tokio::spawn(pod_gc::run(client));
+}
