@@ -49,6 +49,10 @@ pub fn router(state: AppState, auth: Arc<Authenticator>) -> Router {
             "/apis",
             get(|headers: HeaderMap| async move { discovery::groups_list(&headers) }),
         )
+        .route(
+            "/openapi/v2",
+            get(|headers: HeaderMap| async move { openapi::v2(&headers) }),
+        )
         .route("/openapi/v3", get(|| async { openapi::index() }))
         .fallback(resource)
         .layer(middleware::from_fn_with_state(auth, require_user))
