@@ -218,9 +218,15 @@ pub async fn run(client: kube::Client, grace: Duration) {
                 .unwrap_or_default();
             let desired = desired_taints(node, &wall);
             if !same_taints(&current, &desired) {
+                // No taints left: drop the field, as upstream's omitempty does.
+                let taints = if desired.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    json!(desired)
+                };
                 let patch = json!({
                     "metadata": {"resourceVersion": node.metadata.resource_version},
-                    "spec": {"taints": desired},
+                    "spec": {"taints": taints},
                 });
                 if let Err(e) = node_api
                     .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))

@@ -764,9 +764,16 @@ fn wait_for_a_condition_set_through_status() {
             r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#,
         ])
         .ok();
+    // (The scheduler may have reported PodScheduled=False meanwhile: no nodes here.)
     assert_eq!(
         cluster
-            .kubectl(&["get", "pod", "p", "-o", "jsonpath={.status.conditions}"])
+            .kubectl(&[
+                "get",
+                "pod",
+                "p",
+                "-o",
+                r#"jsonpath={.status.conditions[?(@.type=="Ready")].status}"#,
+            ])
             .ok()
             .stdout,
         ""

@@ -465,3 +465,67 @@ fn unschedulable_pods_wait_for_a_change_that_lets_them_fit() {
         "{events}"
     );
 }
+
+#[test]
+fn a_higher_priority_pod_preempts_a_lower_one() {
+    let cluster = Cluster::start_with(&["--disable-agent"]);
+    let _nodes = cluster.simulate("p", 1, "cpu=2,memory=4Gi", "");
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
+        )
+        .ok();
+    let requests = json!({"cpu": "1500m"});
+    apply(
+        &cluster,
+        vec![pod("low", json!({"resources": {"requests": requests}}))],
+    );
+    check(&cluster, &[("low", Expect::On(&["p-0"]))]);
+    let low_uid = cluster.jsonpath(&["pod", "low"], "{.metadata.uid}");
+    // A pod that names no class gets priority 0; an unknown class is refused.
+    assert_eq!(cluster.jsonpath(&["pod", "low"], "{.spec.priority}"), "0");
+    let refused = cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod("nope", json!({"priorityClassName": "missing"})).to_string(),
+        )
+        .failed();
+    assert!(
+        refused
+            .stderr
+            .contains("no PriorityClass with name missing was found"),
+        "{}",
+        refused.stderr
+    );
+    apply(
+        &cluster,
+        vec![pod(
+            "high",
+            json!({"priorityClassName": "high", "resources": {"requests": requests}}),
+        )],
+    );
+    assert_eq!(
+        cluster.jsonpath(&["pod", "high"], "{.spec.priority}"),
+        "1000"
+    );
+    check(&cluster, &[("high", Expect::On(&["p-0"]))]);
+    // The victim is gone (the simulated node finished its deletion), with an event saying why.
+    cluster.wait_until("the low-priority pod to be deleted", || {
+        (!cluster.kubectl(&["get", "pod", "low"]).status.success()).then_some(())
+    });
+    let events = cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "--field-selector",
+            &format!("involvedObject.uid={low_uid}"),
+        ])
+        .ok()
+        .stdout;
+    assert!(events.contains("Preempted"), "{events}");
+    assert_eq!(
+        cluster.jsonpath(&["pod", "high"], "{.status.nominatedNodeName}"),
+        "p-0"
+    );
+}
