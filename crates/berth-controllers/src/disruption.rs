@@ -13,11 +13,9 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
-use kube::runtime::watcher;
 use serde_json::{Value, json};
-use tokio::sync::Notify;
 
-use crate::informer::{informer, wait_ready};
+use crate::informer::{Informers, Kind};
 
 /// How long an evicted pod is kept out of `currentHealthy` if its deletion is not seen.
 const DISRUPTION_TIMEOUT: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
@@ -196,22 +194,16 @@ fn comparable(status: &Value) -> Value {
     s
 }
 
-pub async fn run(client: kube::Client) {
-    let wake = Arc::new(Notify::new());
-    let budgets = informer(
-        Api::<PodDisruptionBudget>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    let pods = informer(
-        Api::<Pod>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    wait_ready(&budgets).await;
-    wait_ready(&pods).await;
+pub async fn run(client: kube::Client, informers: Informers) {
+    let wake = informers.subscribe(&[Kind::Pods, Kind::Budgets]);
+    informers.ready().await;
+    let (budgets, pods) = (&informers.budgets, &informers.pods);
     loop {
-        let all_pods = pods.state();
+        let all_pods = if budgets.is_empty() {
+            Vec::new()
+        } else {
+            pods.state()
+        };
         let mut next_expiry: Option<Duration> = None;
         for pdb in budgets.state() {
             let status = desired_status(&client, &pdb, &all_pods).await;

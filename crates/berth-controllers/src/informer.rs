@@ -1,11 +1,16 @@
-//! A watched kind kept in a local store, with a wake-up signal on every change: controllers
-//! wait on the signal (coalesced: many changes, one wake) and recompute from the stores.
+//! The watched state the controllers share: one watch per kind, kept in a local store, for
+//! every controller in the process (each kind is decoded once, held once). A controller
+//! subscribes to the kinds it reacts to and gets a wake-up (coalesced: many changes, one
+//! wake) whenever one of them changes; it then recomputes from the stores.
 
 use std::fmt::Debug;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::api::Api;
 use kube::runtime::WatchStreamExt;
@@ -14,33 +19,99 @@ use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
-/// Starts watching `api` into a store; every change notifies `wake`.
-pub fn informer<K>(api: Api<K>, config: watcher::Config, wake: Arc<Notify>) -> Store<K>
+/// The kinds the controllers watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Pods,
+    Nodes,
+    Leases,
+    Budgets,
+}
+
+type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Arc<Notify>)>>>;
+
+#[derive(Clone)]
+pub struct Informers {
+    pub pods: Store<Pod>,
+    pub nodes: Store<Node>,
+    /// Node Leases (`kube-node-lease`).
+    pub leases: Store<Lease>,
+    pub budgets: Store<PodDisruptionBudget>,
+    subscribers: Subscribers,
+    /// True once every store has its first full list. (kube's `Store::wait_until_ready`
+    /// wakes only one of several concurrent waiters, so it is awaited once, here.)
+    ready: tokio::sync::watch::Receiver<bool>,
+}
+
+fn start<K>(api: Api<K>, kind: Kind, subscribers: Subscribers) -> Store<K>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
 {
     let (reader, writer) = reflector::store();
-    let kind = std::any::type_name::<K>();
     tokio::spawn(async move {
-        let mut stream = reflector::reflector(writer, watcher::watcher(api, config))
-            .default_backoff()
-            .boxed();
+        let mut stream =
+            reflector::reflector(writer, watcher::watcher(api, watcher::Config::default()))
+                .default_backoff()
+                .boxed();
         while let Some(item) = stream.next().await {
             match item {
-                Ok(_) => wake.notify_one(),
-                Err(e) => tracing::warn!(kind, error = %e, "watch error; retrying"),
+                Ok(_) => {
+                    let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
+                    for (kinds, wake) in subscribers.iter() {
+                        if kinds.contains(&kind) {
+                            wake.notify_one();
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(?kind, error = %e, "watch error; retrying"),
             }
         }
     });
     reader
 }
 
-/// Waits until every store has its first full list.
-pub async fn wait_ready<K>(store: &Store<K>)
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Eq + Hash + Clone,
-{
-    let _ = store.wait_until_ready().await;
+impl Informers {
+    /// Starts one watch per kind.
+    pub fn start(client: &kube::Client) -> Informers {
+        let subscribers: Subscribers = Arc::default();
+        let (ready_tx, ready) = tokio::sync::watch::channel(false);
+        let informers = Informers {
+            pods: start(Api::all(client.clone()), Kind::Pods, subscribers.clone()),
+            nodes: start(Api::all(client.clone()), Kind::Nodes, subscribers.clone()),
+            leases: start(
+                Api::namespaced(client.clone(), "kube-node-lease"),
+                Kind::Leases,
+                subscribers.clone(),
+            ),
+            budgets: start(Api::all(client.clone()), Kind::Budgets, subscribers.clone()),
+            subscribers,
+            ready,
+        };
+        let stores = informers.clone();
+        tokio::spawn(async move {
+            let _ = stores.pods.wait_until_ready().await;
+            let _ = stores.nodes.wait_until_ready().await;
+            let _ = stores.leases.wait_until_ready().await;
+            let _ = stores.budgets.wait_until_ready().await;
+            let _ = ready_tx.send(true);
+        });
+        informers
+    }
+
+    /// A wake-up for changes to any of `kinds`.
+    pub fn subscribe(&self, kinds: &[Kind]) -> Arc<Notify> {
+        let wake = Arc::new(Notify::new());
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((kinds.to_vec(), wake.clone()));
+        wake
+    }
+
+    /// Waits until every store has its first full list.
+    pub async fn ready(&self) {
+        let mut ready = self.ready.clone();
+        let _ = ready.wait_for(|r| *r).await;
+    }
 }

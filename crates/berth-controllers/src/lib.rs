@@ -8,7 +8,8 @@
 //! - [`disruption`]: PodDisruptionBudget status (`disruptionsAllowed`), which eviction reads.
 //! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
 //!
-//! [`informer`] is the shared watch-into-a-store plumbing; [`Controllers::run`] starts them all.
+//! [`informer`] holds the watched state they share (one watch per kind); [`spawn_all`]
+//! starts them all.
 
 pub mod disruption;
 pub mod informer;
@@ -35,11 +36,13 @@ impl Default for ControllerConfig {
 
 /// Starts every controller on `client`; they run until the runtime stops.
 pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
+    let informers = informer::Informers::start(&client);
     tokio::spawn(node_lifecycle::run(
         client.clone(),
+        informers.clone(),
         config.node_monitor_grace_period,
     ));
-    tokio::spawn(taint_eviction::run(client.clone()));
-    tokio::spawn(disruption::run(client.clone()));
-    tokio::spawn(pod_gc::run(client));
+    tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
+    tokio::spawn(disruption::run(client.clone(), informers.clone()));
+    tokio::spawn(pod_gc::run(client, informers));
 }

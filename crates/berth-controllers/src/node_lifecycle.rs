@@ -8,8 +8,7 @@
 //! Heartbeats are judged by when *this* controller saw them change (not by their timestamps),
 //! so clock skew between machines does not matter, as upstream.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::coordination::v1::Lease;
@@ -17,11 +16,9 @@ use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
 use serde_json::json;
-use tokio::sync::Notify;
 
-use crate::informer::{informer, wait_ready};
+use crate::informer::{Informers, Kind};
 
 pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
@@ -128,66 +125,49 @@ fn unknown_conditions(node: &Node, now: &Time) -> Vec<NodeCondition> {
     conditions
 }
 
-fn heartbeat_marker(node: &Node, lease: Option<&Lease>) -> String {
+/// What changes while the agent is alive: its Lease renewal and its posted Ready condition.
+type Heartbeat = (Option<jiff::Timestamp>, Option<jiff::Timestamp>, bool);
+
+fn heartbeat_marker(node: &Node, lease: Option<&Lease>) -> Heartbeat {
     let renew = lease
         .and_then(|l| l.spec.as_ref())
         .and_then(|s| s.renew_time.as_ref())
-        .map(|t| t.0.to_string())
-        .unwrap_or_default();
-    let posted = node
+        .map(|t| t.0);
+    let ready = node
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
-        .map(|c| {
-            format!(
-                "{}{}",
-                c.status,
-                c.last_heartbeat_time
-                    .as_ref()
-                    .map(|t| t.0.to_string())
-                    .unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
-    format!("{renew}|{posted}")
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+    (
+        renew,
+        ready
+            .and_then(|c| c.last_heartbeat_time.as_ref())
+            .map(|t| t.0),
+        ready.is_some_and(|c| c.status == "True"),
+    )
 }
 
-pub async fn run(client: kube::Client, grace: Duration) {
-    let wake = Arc::new(Notify::new());
-    let nodes = informer(
-        Api::<Node>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    let leases = informer(
-        Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    let pods = informer(
-        Api::<Pod>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    wait_ready(&nodes).await;
-    wait_ready(&leases).await;
-    wait_ready(&pods).await;
+pub async fn run(client: kube::Client, informers: Informers, grace: Duration) {
+    let wake = informers.subscribe(&[Kind::Nodes, Kind::Leases]);
+    informers.ready().await;
+    let (nodes, leases, pods) = (&informers.nodes, &informers.leases, &informers.pods);
     let node_api: Api<Node> = Api::all(client.clone());
-    let mut seen: HashMap<String, (String, Instant)> = HashMap::new();
+    let mut seen: HashMap<String, (Heartbeat, Instant)> = HashMap::new();
     loop {
         let now = Instant::now();
         let wall = Time(jiff::Timestamp::now());
         let mut next: Option<Instant> = None;
         let all = nodes.state();
-        seen.retain(|name, _| all.iter().any(|n| n.metadata.name.as_deref() == Some(name)));
+        let names: HashSet<&str> = all
+            .iter()
+            .filter_map(|n| n.metadata.name.as_deref())
+            .collect();
+        seen.retain(|name, _| names.contains(name.as_str()));
         for node in &all {
             let name = node.metadata.name.clone().unwrap_or_default();
             let lease = leases.get(&ObjectRef::new(&name).within(LEASE_NAMESPACE));
             let marker = heartbeat_marker(node, lease.as_deref());
-            let entry = seen
-                .entry(name.clone())
-                .or_insert_with(|| (marker.clone(), now));
+            let entry = seen.entry(name.clone()).or_insert_with(|| (marker, now));
             if entry.0 != marker {
                 *entry = (marker, now);
             }
@@ -236,7 +216,7 @@ pub async fn run(client: kube::Client, grace: Duration) {
                 }
             }
             if ready_status(node) != "True" {
-                mark_pods_not_ready(&client, &pods, &name).await;
+                mark_pods_not_ready(&client, pods, &name).await;
             }
         }
         let until = next.unwrap_or_else(|| now + Duration::from_secs(3600));
@@ -244,8 +224,8 @@ pub async fn run(client: kube::Client, grace: Duration) {
             () = wake.notified() => {}
             () = tokio::time::sleep_until(until.into()) => {}
         }
-        // Coalesce bursts of changes into one pass.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Coalesce bursts of changes (every Lease renewal wakes us) into one pass.
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

@@ -4,35 +4,22 @@
 //! as upstream's PodGC does.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, Preconditions};
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
-use tokio::sync::Notify;
 
-use crate::informer::{informer, wait_ready};
+use crate::informer::{Informers, Kind};
 
 /// How long a pod's node must be missing before the pod is removed (upstream: 40 s).
 pub const QUARANTINE: Duration = Duration::from_secs(40);
 pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 
-pub async fn run(client: kube::Client) {
-    let wake = Arc::new(Notify::new());
-    let nodes = informer(
-        Api::<Node>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    let pods = informer(
-        Api::<Pod>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    wait_ready(&nodes).await;
-    wait_ready(&pods).await;
+pub async fn run(client: kube::Client, informers: Informers) {
+    let wake = informers.subscribe(&[Kind::Pods, Kind::Nodes]);
+    informers.ready().await;
+    let (nodes, pods) = (&informers.nodes, &informers.pods);
     let mut orphaned_since: HashMap<String, Instant> = HashMap::new();
     loop {
         let now = Instant::now();
@@ -88,6 +75,7 @@ pub async fn run(client: kube::Client) {
             () = wake.notified() => {}
             () = tokio::time::sleep_until(until.into()) => {}
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Garbage collection is not urgent: look at most once a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

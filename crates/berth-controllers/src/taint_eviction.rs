@@ -4,19 +4,15 @@
 //! `unreachable` for 300 s by default, through admission). The pod's controller then creates
 //! a replacement, which the scheduler places on a healthy node.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use berth_client::events::{EventRecorder, EventType, pod_reference};
-use k8s_openapi::api::core::v1::{Node, Pod, Taint, Toleration};
+use k8s_openapi::api::core::v1::{Pod, Taint, Toleration};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
 use serde_json::json;
-use tokio::sync::Notify;
 
-use crate::informer::{informer, wait_ready};
+use crate::informer::{Informers, Kind};
 
 fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
     let effect = toleration.effect.as_deref().unwrap_or("");
@@ -57,27 +53,38 @@ pub fn eviction_time(pod: &Pod, taints: &[Taint]) -> Option<jiff::Timestamp> {
     earliest
 }
 
-pub async fn run(client: kube::Client) {
-    let wake = Arc::new(Notify::new());
-    let nodes = informer(
-        Api::<Node>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    let pods = informer(
-        Api::<Pod>::all(client.clone()),
-        watcher::Config::default(),
-        wake.clone(),
-    );
-    wait_ready(&nodes).await;
-    wait_ready(&pods).await;
+pub async fn run(client: kube::Client, informers: Informers) {
+    let wake = informers.subscribe(&[Kind::Pods, Kind::Nodes]);
+    informers.ready().await;
+    let (nodes, pods) = (&informers.nodes, &informers.pods);
     let events = EventRecorder::new(client.clone(), "taint-eviction-controller");
     let mut evicted: HashSet<String> = HashSet::new();
     loop {
         let now = jiff::Timestamp::now();
         let mut next: Option<jiff::Timestamp> = None;
         let mut live = HashSet::new();
-        for pod in pods.state() {
+        // Only pods on nodes with NoExecute taints can be affected.
+        let tainted: HashMap<String, Vec<Taint>> = nodes
+            .state()
+            .iter()
+            .filter_map(|n| {
+                let taints: Vec<Taint> = n
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.taints.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| t.effect == "NoExecute")
+                    .collect();
+                (!taints.is_empty()).then(|| (n.metadata.name.clone().unwrap_or_default(), taints))
+            })
+            .collect();
+        let candidates = if tainted.is_empty() {
+            Vec::new()
+        } else {
+            pods.state()
+        };
+        for pod in candidates {
             let uid = pod.metadata.uid.clone().unwrap_or_default();
             live.insert(uid.clone());
             if pod.metadata.deletion_timestamp.is_some() || evicted.contains(&uid) {
@@ -86,15 +93,10 @@ pub async fn run(client: kube::Client) {
             let Some(node_name) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
                 continue;
             };
-            let Some(node) = nodes.get(&ObjectRef::new(&node_name)) else {
+            let Some(taints) = tainted.get(&node_name) else {
                 continue;
             };
-            let taints = node
-                .spec
-                .as_ref()
-                .and_then(|s| s.taints.clone())
-                .unwrap_or_default();
-            let Some(at) = eviction_time(&pod, &taints) else {
+            let Some(at) = eviction_time(&pod, taints) else {
                 continue;
             };
             if at > now {
@@ -131,7 +133,9 @@ pub async fn run(client: kube::Client) {
                 }
             });
         }
-        evicted.retain(|uid| live.contains(uid));
+        if !tainted.is_empty() {
+            evicted.retain(|uid| live.contains(uid));
+        }
         let wait = next
             .map(|at| at.duration_since(jiff::Timestamp::now()))
             .and_then(|d| Duration::try_from(d).ok())
@@ -140,7 +144,7 @@ pub async fn run(client: kube::Client) {
             () = wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -1,0 +1,352 @@
+//! Scheduler benchmark (scheduler_perf-style): prints figures, decides nothing.
+//!
+//! `cargo bench -p berth --bench scheduler` runs, on this machine:
+//! 1. **Placement quality** (no I/O): a fixed mixed workload placed by the scheduler's own
+//!    algorithm on identical nodes with each profile; how many nodes each ends up using.
+//! 2. **Decision speed** (no I/O): scheduling decisions per second against 5,000 nodes.
+//! 3. **End to end**: the release `berth server --disable-agent` (embedded SQLite) and one
+//!    `berth agent --simulate 5000` process; then 10,000 and 50,000 pods created as fast as a
+//!    client can (64 concurrent creates); pods/s from the first create to the last binding
+//!    stored (seen through a watch). The simulated nodes keep renewing their Leases and mark
+//!    every bound pod Running meanwhile, as kubelets would (scheduler_perf runs without them).
+//!
+//! `BERTH_BENCH_NODES` and `BERTH_BENCH_PODS` (comma-separated) change the sizes.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use berth_scheduler::algorithm::Algorithm;
+use berth_scheduler::cache::Cache;
+use berth_scheduler::model::PodInfo;
+use berth_scheduler::profile;
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::api::{Api, PostParams};
+use kube::runtime::watcher;
+use serde_json::json;
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn cpu_seconds(pid: u32) -> f64 {
+    // utime + stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100/s here).
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(") ")?.1.to_string();
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+fn node(name: &str, cpu: &str, memory: &str) -> Node {
+    serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "status": {
+            "allocatable": {"cpu": cpu, "memory": memory, "pods": "110"},
+            "conditions": [{"type": "Ready", "status": "True"}],
+        },
+    }))
+    .expect("node")
+}
+
+fn pod(name: &str, cpu: &str, memory: &str, scheduler: &str) -> Pod {
+    serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": "default", "uid": name},
+        "spec": {"schedulerName": scheduler, "containers": [{"name": "c", "image": "registry.invalid/app:1",
+                 "resources": {"requests": {"cpu": cpu, "memory": memory}}}]},
+    }))
+    .expect("pod")
+}
+
+/// A fixed mix: many small pods, some medium, a few large (cpu, memory).
+fn mixed_workload() -> Vec<(&'static str, &'static str)> {
+    let mut mix = Vec::new();
+    for i in 0..600 {
+        mix.push(match i % 10 {
+            0..=5 => ("250m", "512Mi"),
+            6..=8 => ("1", "2Gi"),
+            _ => ("3", "8Gi"),
+        });
+    }
+    mix
+}
+
+fn utilisation() {
+    println!("\n## Placement quality: 600 mixed pods on 100 identical nodes (8 CPU, 32 GiB)");
+    let workload = mixed_workload();
+    let total_cpu: f64 = workload
+        .iter()
+        .map(|(c, _)| {
+            c.trim_end_matches('m').parse::<f64>().unwrap_or(0.0)
+                / if c.ends_with('m') { 1000.0 } else { 1.0 }
+        })
+        .sum();
+    println!(
+        "workload requests {total_cpu:.0} CPU: at least {:.0} nodes",
+        (total_cpu / 8.0).ceil()
+    );
+    for name in [profile::DEFAULT, profile::BINPACK] {
+        let profile = profile::builtin()
+            .into_iter()
+            .find(|p| p.name == name)
+            .expect("profile");
+        let mut cache = Cache::default();
+        for i in 0..100 {
+            cache.upsert_node(&node(&format!("n{i}"), "8", "32Gi"));
+        }
+        let mut algorithm = Algorithm::default();
+        let mut placed = 0;
+        for (i, (cpu, memory)) in workload.iter().enumerate() {
+            let info = Arc::new(PodInfo::from_pod(&pod(&format!("p{i}"), cpu, memory, name)));
+            if let Ok(node) = algorithm.schedule(&cache, &info, &profile) {
+                cache.assume(info, &node);
+                placed += 1;
+            }
+        }
+        let used = cache.nodes.iter().filter(|n| !n.pods.is_empty()).count();
+        let busiest = cache
+            .nodes
+            .iter()
+            .map(|n| n.requested.milli_cpu)
+            .max()
+            .unwrap_or(0);
+        println!(
+            "{name:>18}: {placed} placed on {used} nodes (busiest node {:.2} CPU requested)",
+            busiest as f64 / 1000.0
+        );
+    }
+}
+
+fn decision_speed(nodes: usize) {
+    println!("\n## Decision speed (algorithm only, no API): {nodes} nodes");
+    let profile = profile::builtin().remove(0);
+    let mut cache = Cache::default();
+    for i in 0..nodes {
+        cache.upsert_node(&node(&format!("n{i}"), "32", "128Gi"));
+    }
+    let mut algorithm = Algorithm::default();
+    let count = 20_000;
+    let pods: Vec<Arc<PodInfo>> = (0..count)
+        .map(|i| {
+            Arc::new(PodInfo::from_pod(&pod(
+                &format!("p{i}"),
+                "100m",
+                "128Mi",
+                profile::DEFAULT,
+            )))
+        })
+        .collect();
+    let start = Instant::now();
+    for info in pods {
+        if let Ok(node) = algorithm.schedule(&cache, &info, &profile) {
+            cache.assume(info, &node);
+        }
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{count} decisions in {:.2} s: {:.0} decisions/s ({:.1} µs each)",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / count as f64
+    );
+}
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(dir: &std::path::Path, port: u16) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .arg("server")
+        .arg("--data-dir")
+        .arg(dir)
+        .args([
+            "--bind-address",
+            "127.0.0.1",
+            "--https-listen-port",
+            &port.to_string(),
+        ])
+        .arg("--write-kubeconfig")
+        .arg(dir.join("kubeconfig"))
+        .args(["--disable-agent", "--node-monitor-grace-period=5m"])
+        .env("BERTH_LOG", "warn,berth::cli=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start berth server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        if line.expect("log").contains("controllers started") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Process(child)
+}
+
+async fn end_to_end(nodes: usize, batches: &[usize]) {
+    println!("\n## End to end: berth server + berth agent --simulate {nodes}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let server = start_server(dir.path(), port);
+    let url = format!("https://127.0.0.1:{port}");
+    let token = std::fs::read_to_string(dir.path().join("server/token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    let client = berth_client::connect(&url, &token).await.expect("client");
+    let registering = Instant::now();
+    let agent = Process(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["agent", "--server", &url, "--token", &token])
+            .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
+            .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
+            .env("BERTH_LOG", "warn")
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start berth agent"),
+    );
+    let node_api: Api<Node> = Api::all(client.clone());
+    loop {
+        let list = node_api
+            .list_metadata(&Default::default())
+            .await
+            .map(|l| l.items.len())
+            .unwrap_or(0);
+        if list >= nodes {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "{nodes} nodes registered in {:.1} s; agent RSS {:.1} MiB, server RSS {:.1} MiB",
+        registering.elapsed().as_secs_f64(),
+        rss_mib(agent.0.id()),
+        rss_mib(server.0.id())
+    );
+    // Let the first Lease round settle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let bound: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
+    {
+        let bound = bound.clone();
+        let api = pods_api.clone();
+        tokio::spawn(async move {
+            let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
+            while let Some(Ok(event)) = stream.next().await {
+                if let watcher::Event::Apply(pod) | watcher::Event::InitApply(pod) = event
+                    && pod
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.as_ref())
+                        .is_some()
+                {
+                    let name = pod.metadata.name.clone().unwrap_or_default();
+                    bound
+                        .lock()
+                        .expect("lock")
+                        .entry(name)
+                        .or_insert_with(Instant::now);
+                }
+            }
+        });
+    }
+    let mut offset = 0;
+    for &count in batches {
+        let server_cpu = cpu_seconds(server.0.id());
+        let agent_cpu = cpu_seconds(agent.0.id());
+        let start = Instant::now();
+        let names: Vec<String> = (offset..offset + count)
+            .map(|i| format!("bench-{i}"))
+            .collect();
+        offset += count;
+        futures_util::stream::iter(names.clone())
+            .for_each_concurrent(64, |name| {
+                let api = pods_api.clone();
+                async move {
+                    let mut p = pod(&name, "100m", "128Mi", profile::DEFAULT);
+                    p.metadata.uid = None;
+                    if let Err(e) = api.create(&PostParams::default(), &p).await {
+                        eprintln!("create {name}: {e}");
+                    }
+                }
+            })
+            .await;
+        let created = start.elapsed();
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let last = loop {
+            let last = {
+                let map = bound.lock().expect("lock");
+                let times: Vec<Instant> =
+                    names.iter().filter_map(|n| map.get(n).copied()).collect();
+                (times.len() == names.len())
+                    .then(|| times.into_iter().max())
+                    .flatten()
+            };
+            if let Some(last) = last {
+                break last;
+            }
+            if Instant::now() > deadline {
+                println!("timed out waiting for bindings");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let total = last.duration_since(start);
+        println!(
+            "{count} pods: created in {:.2} s ({:.0}/s); all bound after {:.2} s: {:.0} pods/s end to end; CPU: server {:.1} s, agent {:.1} s; RSS: server {:.0} MiB, agent {:.0} MiB",
+            created.as_secs_f64(),
+            count as f64 / created.as_secs_f64(),
+            total.as_secs_f64(),
+            count as f64 / total.as_secs_f64(),
+            cpu_seconds(server.0.id()) - server_cpu,
+            cpu_seconds(agent.0.id()) - agent_cpu,
+            rss_mib(server.0.id()),
+            rss_mib(agent.0.id()),
+        );
+    }
+}
+
+fn main() {
+    let nodes: usize = std::env::var("BERTH_BENCH_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let batches: Vec<usize> = std::env::var("BERTH_BENCH_PODS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 50_000]);
+    println!(
+        "# Scheduler benchmark ({} CPUs)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    utilisation();
+    decision_speed(nodes);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(end_to_end(nodes, &batches));
+}
