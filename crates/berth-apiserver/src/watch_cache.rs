@@ -117,6 +117,12 @@ impl Cache {
         matches!(reached, Ok(Ok(_))) && self.alive()
     }
 
+    /// The cached object at `key`, if any (it may lag the store slightly).
+    pub fn object(&self, key: &str) -> Option<Arc<Cached>> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.objects.get(key).cloned()
+    }
+
     /// The objects under `prefix` and the revision they are current at.
     pub fn snapshot(&self, prefix: &str) -> (Vec<Arc<Cached>>, Revision) {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
@@ -248,6 +254,11 @@ impl WatchCaches {
             caches: Mutex::new(HashMap::new()),
             starting: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The cache of `rt` if it is running (never starts one).
+    pub fn running(&self, rt: &ResourceType) -> Option<Arc<Cache>> {
+        self.existing(&format!("{}/{}", rt.group_version().api_version(), rt.plural))
     }
 
     fn existing(&self, prefix: &str) -> Option<Arc<Cache>> {

@@ -116,8 +116,12 @@ pub async fn patch(
         _ => WriteScope::Main,
     };
     let client_precondition = patch.sets_resource_version();
+    let mut cached_ok = true;
     loop {
-        let current = registry.get(target.rt, target.namespace(), name).await?;
+        let current = registry
+            .get_for_update(target.rt, target.namespace(), name, cached_ok)
+            .await?;
+        cached_ok = false;
         let before = current.to_value();
         let after = patch.apply(target.rt.kind, &before)?;
         if after == before {

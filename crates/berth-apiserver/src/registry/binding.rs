@@ -111,11 +111,20 @@ impl Registry {
                 )],
             ));
         }
+        let mut cached_ok = true;
         loop {
-            let current = self.get(rt, Some(namespace), name).await?;
+            let from_cache = cached_ok;
+            let current = self
+                .get_for_update(rt, Some(namespace), name, cached_ok)
+                .await?;
+            cached_ok = false;
             if let Some(uid) = uid.filter(|u| !u.is_empty())
                 && uid != current.metadata.uid
             {
+                if from_cache {
+                    // The cache may still hold an earlier pod of that name.
+                    continue;
+                }
                 return Err(ApiError::operation_conflict(
                     "pods/binding",
                     name,

@@ -224,6 +224,27 @@ impl Registry {
         }
     }
 
+    /// The object for a read-modify-write: the watch cache's copy when `cached_ok` and there is
+    /// one (it may lag; the write's compare-and-swap catches that and the caller retries with
+    /// `cached_ok` false), else the store's.
+    pub async fn get_for_update(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        cached_ok: bool,
+    ) -> Result<Object, ApiError> {
+        if cached_ok
+            && let Some(cached) = self
+                .caches
+                .running(rt)
+                .and_then(|cache| cache.object(&Self::key(rt, namespace, name)))
+        {
+            return Ok(cached.object.clone());
+        }
+        self.get(rt, namespace, name).await
+    }
+
     /// 404 unless the namespace exists; 403 while it is being deleted.
     pub async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
         let ns = berth_api::catalogue::lookup("", "v1", "namespaces")
@@ -496,16 +517,40 @@ impl Registry {
         object.metadata.name = name.to_string();
         let key = Self::key(rt, namespace, name);
         let precondition = object.metadata.resource_version.clone();
+        // The first attempt starts from the watch cache's copy (no store read, no decode);
+        // if that copy is stale the compare-and-swap fails and the retry reads the store.
+        let mut from_cache = true;
         loop {
-            let current = match self.store.get(&key).await {
-                Ok(Some(kv)) => kv,
-                Ok(None) => return Err(ApiError::not_found(rt, name)),
-                Err(e) => return Err(ApiError::from_store(e)),
+            let cached = if from_cache {
+                self.caches
+                    .running(rt)
+                    .and_then(|cache| cache.object(&key))
+                    .filter(|c| {
+                        precondition.is_empty() || precondition == c.object.metadata.resource_version
+                    })
+            } else {
+                None
             };
-            if !precondition.is_empty() && precondition != current.mod_revision.to_string() {
-                return Err(ApiError::conflict(rt, name));
-            }
-            let existing = Self::decode(rt, &current)?;
+            from_cache = false;
+            let (existing, current_revision) = match cached {
+                Some(c) => match c.object.metadata.resource_version.parse::<i64>() {
+                    Ok(rv) => (c.object.clone(), Revision::new(rv)),
+                    Err(_) => continue,
+                },
+                None => {
+                    let current = match self.store.get(&key).await {
+                        Ok(Some(kv)) => kv,
+                        Ok(None) => return Err(ApiError::not_found(rt, name)),
+                        Err(e) => return Err(ApiError::from_store(e)),
+                    };
+                    if !precondition.is_empty()
+                        && precondition != current.mod_revision.to_string()
+                    {
+                        return Err(ApiError::conflict(rt, name));
+                    }
+                    (Self::decode(rt, &current)?, current.mod_revision)
+                }
+            };
             let mut next = match scope {
                 WriteScope::Main => {
                     let mut next = object.clone();
@@ -561,7 +606,7 @@ impl Registry {
                 ownership::track_update(rt, Some(&existing), &mut next, manager);
             }
             if dry_run {
-                next.metadata.resource_version = current.mod_revision.to_string();
+                next.metadata.resource_version = current_revision.to_string();
                 return Ok(next);
             }
             let taken = if Self::is_service(rt) && scope == WriteScope::Main {
@@ -578,7 +623,7 @@ impl Registry {
                 && delete::namespace_finalizers(rt, &next) == 0
                 && next.metadata.deletion_grace_period_seconds.unwrap_or(0) == 0
             {
-                match self.store.delete(&key, Some(current.mod_revision)).await {
+                match self.store.delete(&key, Some(current_revision)).await {
                     Ok(deleted) => {
                         next.metadata.resource_version = deleted.revision.to_string();
                         if Self::is_service(rt) {
@@ -592,7 +637,7 @@ impl Registry {
             }
             match self
                 .store
-                .update(&key, Self::encode(rt, &next), current.mod_revision)
+                .update(&key, Self::encode(rt, &next), current_revision)
                 .await
             {
                 Ok(kv) => {
