@@ -10,6 +10,9 @@
 //!    stored (seen through a watch). The simulated nodes keep renewing their Leases and mark
 //!    every bound pod Running meanwhile, as kubelets would (scheduler_perf runs without them).
 //!
+//! 4. **Backlog**: the first batch's count of pods created while the server runs without its
+//!    scheduler; then the server restarts with it: pods/s until all are bound.
+//!
 //! `BERTH_BENCH_NODES` and `BERTH_BENCH_PODS` (comma-separated) change the sizes.
 
 use std::collections::HashMap;
@@ -177,6 +180,10 @@ impl Drop for Process {
 }
 
 fn start_server(dir: &std::path::Path, port: u16) -> Process {
+    start_server_with(dir, port, &[])
+}
+
+fn start_server_with(dir: &std::path::Path, port: u16, extra: &[&str]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("server")
         .arg("--data-dir")
@@ -190,6 +197,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Process {
         .arg("--write-kubeconfig")
         .arg(dir.join("kubeconfig"))
         .args(["--disable-agent", "--node-monitor-grace-period=5m"])
+        .args(extra)
         .env("BERTH_LOG", "warn,berth::cli=info")
         .stderr(Stdio::piped())
         .spawn()
@@ -332,6 +340,79 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
     }
 }
 
+/// Scheduling a backlog: pods created while no scheduler runs, then the server restarted with
+/// its scheduler; the time until all are bound is the scheduler's own throughput (binding
+/// writes included), without the pods' creation competing for the CPU.
+async fn backlog(nodes: usize, count: usize) {
+    println!(
+        "\n## Backlog: {count} pending pods on {nodes} simulated nodes, then the scheduler starts"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let server = start_server_with(dir.path(), port, &["--disable-scheduler"]);
+    let url = format!("https://127.0.0.1:{port}");
+    let token = std::fs::read_to_string(dir.path().join("server/token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    let client = berth_client::connect(&url, &token).await.expect("client");
+    let agent = Process(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["agent", "--server", &url, "--token", &token])
+            .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
+            .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
+            .env("BERTH_LOG", "error")
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start berth agent"),
+    );
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
+    futures_util::stream::iter((0..count).map(|i| format!("backlog-{i}")))
+        .for_each_concurrent(64, |name| {
+            let api = pods_api.clone();
+            async move {
+                let mut p = pod(&name, "100m", "128Mi", profile::DEFAULT);
+                p.metadata.uid = None;
+                if let Err(e) = api.create(&PostParams::default(), &p).await {
+                    eprintln!("create {name}: {e}");
+                }
+            }
+        })
+        .await;
+    drop(server);
+    let restarted = Instant::now();
+    let server = start_server(dir.path(), port);
+    let client = berth_client::connect(&url, &token).await.expect("client");
+    let pods_api: Api<Pod> = Api::namespaced(client, "default");
+    let cpu_before = cpu_seconds(server.0.id());
+    loop {
+        let pending = pods_api
+            .list(&kube::api::ListParams::default().fields("spec.nodeName="))
+            .await
+            .map(|l| l.items.len())
+            .unwrap_or(usize::MAX);
+        if pending == 0 {
+            break;
+        }
+        if restarted.elapsed() > Duration::from_secs(600) {
+            println!("timed out with {pending} pods pending");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = restarted.elapsed();
+    println!(
+        "{count} pods bound {:.2} s after the server restarted (start-up included): {:.0} pods/s; server CPU {:.1} s",
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64(),
+        cpu_seconds(server.0.id()) - cpu_before,
+    );
+    drop(agent);
+}
+
 fn main() {
     let nodes: usize = std::env::var("BERTH_BENCH_NODES")
         .ok()
@@ -349,4 +430,6 @@ fn main() {
     decision_speed(nodes);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(end_to_end(nodes, &batches));
+    let backlog_pods = batches.first().copied().unwrap_or(10_000);
+    runtime.block_on(backlog(nodes, backlog_pods));
 }

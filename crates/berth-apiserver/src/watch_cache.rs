@@ -258,7 +258,11 @@ impl WatchCaches {
 
     /// The cache of `rt` if it is running (never starts one).
     pub fn running(&self, rt: &ResourceType) -> Option<Arc<Cache>> {
-        self.existing(&format!("{}/{}", rt.group_version().api_version(), rt.plural))
+        self.existing(&format!(
+            "{}/{}",
+            rt.group_version().api_version(),
+            rt.plural
+        ))
     }
 
     fn existing(&self, prefix: &str) -> Option<Arc<Cache>> {

@@ -526,7 +526,8 @@ impl Registry {
                     .running(rt)
                     .and_then(|cache| cache.object(&key))
                     .filter(|c| {
-                        precondition.is_empty() || precondition == c.object.metadata.resource_version
+                        precondition.is_empty()
+                            || precondition == c.object.metadata.resource_version
                     })
             } else {
                 None
@@ -543,8 +544,7 @@ impl Registry {
                         Ok(None) => return Err(ApiError::not_found(rt, name)),
                         Err(e) => return Err(ApiError::from_store(e)),
                     };
-                    if !precondition.is_empty()
-                        && precondition != current.mod_revision.to_string()
+                    if !precondition.is_empty() && precondition != current.mod_revision.to_string()
                     {
                         return Err(ApiError::conflict(rt, name));
                     }
