@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -26,6 +27,7 @@ pub enum Kind {
     Nodes,
     Leases,
     Budgets,
+    ReplicaSets,
 }
 
 type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Arc<Notify>)>>>;
@@ -37,6 +39,7 @@ pub struct Informers {
     /// Node Leases (`kube-node-lease`).
     pub leases: Store<Lease>,
     pub budgets: Store<PodDisruptionBudget>,
+    pub replicasets: Store<ReplicaSet>,
     subscribers: Subscribers,
     /// True once every store has its first full list. (kube's `Store::wait_until_ready`
     /// wakes only one of several concurrent waiters, so it is awaited once, here.)
@@ -85,6 +88,11 @@ impl Informers {
                 subscribers.clone(),
             ),
             budgets: start(Api::all(client.clone()), Kind::Budgets, subscribers.clone()),
+            replicasets: start(
+                Api::all(client.clone()),
+                Kind::ReplicaSets,
+                subscribers.clone(),
+            ),
             subscribers,
             ready,
         };
@@ -94,6 +102,7 @@ impl Informers {
             let _ = stores.nodes.wait_until_ready().await;
             let _ = stores.leases.wait_until_ready().await;
             let _ = stores.budgets.wait_until_ready().await;
+            let _ = stores.replicasets.wait_until_ready().await;
             let _ = ready_tx.send(true);
         });
         informers

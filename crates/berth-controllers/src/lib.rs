@@ -7,6 +7,8 @@
 //!   `tolerationSeconds`.
 //! - [`disruption`]: PodDisruptionBudget status (`disruptionsAllowed`), which eviction reads.
 //! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
+//! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
+//!   deleting the least useful first).
 //!
 //! [`informer`] holds the watched state they share (one watch per kind); [`spawn_all`]
 //! starts them all.
@@ -15,6 +17,7 @@ pub mod disruption;
 pub mod informer;
 pub mod node_lifecycle;
 pub mod pod_gc;
+pub mod replicaset;
 pub mod taint_eviction;
 
 use std::time::Duration;
@@ -44,5 +47,6 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     ));
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
+    tokio::spawn(replicaset::run(client.clone(), informers.clone()));
     tokio::spawn(pod_gc::run(client, informers));
 }

@@ -1,7 +1,8 @@
 //! End-to-end: node lifecycle with simulated nodes and the real kubectl — cordon, drain
 //! (through the eviction API, honouring a PodDisruptionBudget) and uncordon; a node whose
-//! agent dies goes NotReady, is tainted, its pods are evicted after their tolerationSeconds,
-//! and new pods avoid it; the node comes back Ready when its agent returns.
+//! agent dies goes NotReady, is tainted, its pods are evicted after their tolerationSeconds
+//! and their ReplicaSet's replacements run on the other node; the node comes back Ready when
+//! its agent returns.
 
 mod support;
 
@@ -119,8 +120,46 @@ fn cordon_drain_and_uncordon_honour_a_disruption_budget() {
     create_pods(&cluster, &["after"], "d-0", "app: web");
 }
 
+const REPLICA_SET: &str = "apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: registry.invalid/app:1}]}
+";
+
+/// A pod of the ReplicaSet: name, node, Ready condition, being deleted.
+#[derive(Debug)]
+struct WebPod {
+    name: String,
+    node: String,
+    ready: String,
+    deleting: bool,
+}
+
+fn web_pods(cluster: &Cluster) -> Vec<WebPod> {
+    let out = cluster.jsonpath(
+        &["pods", "-l", "app=web"],
+        r#"{range .items[*]}{.metadata.name}|{.spec.nodeName}|{.status.conditions[?(@.type=="Ready")].status}|{.metadata.deletionTimestamp}{"\n"}{end}"#,
+    );
+    out.lines()
+        .filter_map(|line| {
+            let mut fields = line.split('|');
+            Some(WebPod {
+                name: fields.next()?.trim().to_string(),
+                node: fields.next()?.to_string(),
+                ready: fields.next()?.to_string(),
+                deleting: !fields.next()?.trim().is_empty(),
+            })
+        })
+        .collect()
+}
+
 #[test]
-fn a_lost_node_goes_not_ready_and_its_pods_are_evicted() {
+fn a_lost_node_goes_not_ready_and_its_pods_come_back_elsewhere() {
     // The grace period must exceed the agents' 10 s Lease renewal interval, as upstream.
     let cluster = Cluster::start_with(&[
         "--disable-agent",
@@ -129,10 +168,21 @@ fn a_lost_node_goes_not_ready_and_its_pods_are_evicted() {
         "--default-unreachable-toleration-seconds=2",
     ]);
     let mut lost = cluster.simulate("lost", 1, "", "");
+    cluster
+        .kubectl_stdin(&["apply", "-f", "-"], REPLICA_SET)
+        .ok();
+    cluster.wait_until("two web pods Running on lost-0", || {
+        let pods = web_pods(&cluster);
+        (pods.len() == 2 && pods.iter().all(|p| p.node == "lost-0" && p.ready == "True"))
+            .then_some(())
+    });
     let _kept = cluster.simulate("kept", 1, "", "");
-    create_pods(&cluster, &["victim"], "lost-0", "app: web");
+    let first = web_pods(&cluster)
+        .first()
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
     let tolerations = cluster.jsonpath(
-        &["pod", "victim"],
+        &["pod", &first],
         "{.spec.tolerations[?(@.key==\"node.kubernetes.io/unreachable\")].tolerationSeconds}",
     );
     assert_eq!(tolerations, "2", "admission adds the configured toleration");
@@ -161,35 +211,24 @@ fn a_lost_node_goes_not_ready_and_its_pods_are_evicted() {
             && described.contains("Kubelet stopped posting node status."),
         "{described}"
     );
-    // After its 2 s toleration the pod is evicted (Terminating: nothing on the lost node
-    // can confirm it stopped) and marked not Ready.
-    cluster.wait_until("the victim to be evicted", || {
-        let deleting = cluster.jsonpath(&["pod", "victim"], "{.metadata.deletionTimestamp}");
-        (!deleting.is_empty()).then_some(())
+    // After their 2 s toleration the pods on lost-0 are evicted (Terminating: nothing on the
+    // lost node can confirm they stopped) and not Ready; the ReplicaSet replaces them, and
+    // the replacements run on the healthy node.
+    cluster.wait_until("two replacements Running on kept-0", || {
+        let pods = web_pods(&cluster);
+        let replacements = pods
+            .iter()
+            .filter(|p| p.node == "kept-0" && p.ready == "True" && !p.deleting)
+            .count();
+        let evicted = pods
+            .iter()
+            .filter(|p| p.node == "lost-0" && p.ready == "False" && p.deleting)
+            .count();
+        (replacements == 2 && evicted == 2).then_some(())
     });
-    assert_eq!(
-        cluster.jsonpath(
-            &["pod", "victim"],
-            "{.status.conditions[?(@.type==\"Ready\")].status}"
-        ),
-        "False"
-    );
-    // New pods go to the healthy node only.
-    cluster
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: fresh}\nspec: {containers: [{name: c, image: registry.invalid/app:1}]}\n",
-        )
-        .ok();
-    cluster.wait_until("fresh to be bound", || {
-        let node = cluster.jsonpath(&["pod", "fresh"], "{.spec.nodeName}");
-        (!node.is_empty()).then_some(node)
-    });
-    assert_eq!(
-        cluster.jsonpath(&["pod", "fresh"], "{.spec.nodeName}"),
-        "kept-0"
-    );
-    // The agent comes back: the node is Ready again, the taints go, and the evicted pod's
+    let rs = cluster.jsonpath(&["rs", "web"], "{.status.readyReplicas}");
+    assert_eq!(rs, "2");
+    // The agent comes back: the node is Ready again, the taints go, and the evicted pods'
     // deletion completes.
     let _back = cluster.simulate("lost", 1, "", "");
     cluster.wait_until("the taints to go", || {
@@ -198,7 +237,8 @@ fn a_lost_node_goes_not_ready_and_its_pods_are_evicted() {
             .is_empty()
             .then_some(())
     });
-    cluster.wait_until("the victim to be gone", || {
-        (!cluster.kubectl(&["get", "pod", "victim"]).status.success()).then_some(())
+    cluster.wait_until("only the replacements left", || {
+        let pods = web_pods(&cluster);
+        (pods.len() == 2 && pods.iter().all(|p| p.node == "kept-0")).then_some(())
     });
 }

@@ -1,0 +1,424 @@
+//! ReplicaSet controller: keeps `spec.replicas` pods matching the selector, owned by the
+//! ReplicaSet (ownerReferences with `controller: true`).
+//!
+//! - Orphan pods that match the selector are adopted; owned pods that stop matching are
+//!   released, as upstream.
+//! - Too few active pods (not terminal, not being deleted): create from the template. Too
+//!   many: delete the least useful first — unscheduled, then pending, not ready, ready for the
+//!   shortest time, most restarted, newest.
+//! - Status: `replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`
+//!   (`minReadySeconds`), `observedGeneration`; Events `SuccessfulCreate` / `SuccessfulDelete`.
+//!
+//! Invariant: a ReplicaSet's creates and deletes are not repeated before the watch has shown
+//! their effect (*expectations*), so a lagging store never makes it create twice; an
+//! expectation that is not met within five minutes is dropped, as upstream.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use berth_api::selector::LabelSelector;
+use berth_client::events::{EventRecorder, EventType};
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::{ObjectReference, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use crate::informer::{Informers, Kind};
+
+const EXPECTATION_TIMEOUT: Duration = Duration::from_secs(300);
+/// Pods created or deleted per ReplicaSet per pass (upstream's burst is 500).
+const BURST: usize = 500;
+
+/// Creates and deletes a ReplicaSet is waiting to see.
+#[derive(Debug, Default)]
+struct Expectations {
+    adds: HashSet<String>,
+    deletes: HashSet<String>,
+    since: Option<Instant>,
+}
+
+impl Expectations {
+    fn satisfied(&mut self, pods: &[&Pod]) -> bool {
+        if self
+            .since
+            .is_some_and(|s| s.elapsed() > EXPECTATION_TIMEOUT)
+        {
+            *self = Expectations::default();
+        }
+        let names: HashSet<&str> = pods
+            .iter()
+            .filter_map(|p| p.metadata.name.as_deref())
+            .collect();
+        self.adds.retain(|name| !names.contains(name.as_str()));
+        self.deletes.retain(|uid| {
+            pods.iter().any(|p| {
+                p.metadata.uid.as_deref() == Some(uid.as_str())
+                    && p.metadata.deletion_timestamp.is_none()
+            })
+        });
+        self.adds.is_empty() && self.deletes.is_empty()
+    }
+}
+
+fn is_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
+        .is_some_and(|c| c.status == "True")
+}
+
+fn ready_since(pod: &Pod) -> Option<jiff::Timestamp> {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready" && c.status == "True"))
+        .and_then(|c| c.last_transition_time.as_ref())
+        .map(|t| t.0)
+}
+
+fn is_active(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && !matches!(
+            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        )
+}
+
+fn controller_of(pod: &Pod) -> Option<&OwnerReference> {
+    pod.metadata
+        .owner_references
+        .as_ref()?
+        .iter()
+        .find(|o| o.controller == Some(true))
+}
+
+/// Deletion order: the least useful pods first, as upstream's ActivePods ranking.
+fn deletion_rank(pod: &Pod) -> impl Ord {
+    let scheduled = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_ref())
+        .is_some();
+    let phase = match pod.status.as_ref().and_then(|s| s.phase.as_deref()) {
+        Some("Pending") => 0,
+        Some("Unknown") => 1,
+        Some("Running") => 2,
+        _ => 0,
+    };
+    let ready = is_ready(pod);
+    // Ready for a shorter time → deleted first: negate by sorting newest first.
+    let since = std::cmp::Reverse(ready_since(pod).map(|t| t.as_second()).unwrap_or(i64::MAX));
+    let restarts = std::cmp::Reverse(
+        pod.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .map(|cs| cs.iter().map(|c| c.restart_count).max().unwrap_or(0))
+            .unwrap_or(0),
+    );
+    let created = std::cmp::Reverse(
+        pod.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.as_second())
+            .unwrap_or(0),
+    );
+    (scheduled, phase, ready, since, restarts, created)
+}
+
+fn owner_reference(rs: &ReplicaSet) -> OwnerReference {
+    OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        name: rs.metadata.name.clone().unwrap_or_default(),
+        uid: rs.metadata.uid.clone().unwrap_or_default(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+fn reference(rs: &ReplicaSet) -> ObjectReference {
+    ObjectReference {
+        api_version: Some("apps/v1".into()),
+        kind: Some("ReplicaSet".into()),
+        namespace: rs.metadata.namespace.clone(),
+        name: rs.metadata.name.clone(),
+        uid: rs.metadata.uid.clone(),
+        resource_version: rs.metadata.resource_version.clone(),
+        ..ObjectReference::default()
+    }
+}
+
+/// A new pod from the ReplicaSet's template.
+fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
+    let template = rs.spec.as_ref()?.template.clone()?;
+    let meta = template.metadata.unwrap_or_default();
+    Some(Pod {
+        metadata: ObjectMeta {
+            generate_name: Some(format!("{}-", rs.metadata.name.clone().unwrap_or_default())),
+            namespace: rs.metadata.namespace.clone(),
+            labels: meta.labels,
+            annotations: meta.annotations,
+            finalizers: meta.finalizers,
+            owner_references: Some(vec![owner_reference(rs)]),
+            ..ObjectMeta::default()
+        },
+        spec: template.spec,
+        status: None,
+    })
+}
+
+pub async fn run(client: kube::Client, informers: Informers) {
+    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets]);
+    informers.ready().await;
+    let events = EventRecorder::new(client.clone(), "replicaset-controller");
+    let mut expectations: HashMap<String, Expectations> = HashMap::new();
+    loop {
+        let sets = informers.replicasets.state();
+        let live: HashSet<String> = sets.iter().filter_map(|r| r.metadata.uid.clone()).collect();
+        expectations.retain(|uid, _| live.contains(uid));
+        if !sets.is_empty() {
+            let pods = informers.pods.state();
+            let mut by_namespace: HashMap<&str, Vec<&Pod>> = HashMap::new();
+            for pod in &pods {
+                by_namespace
+                    .entry(pod.metadata.namespace.as_deref().unwrap_or_default())
+                    .or_default()
+                    .push(pod);
+            }
+            for rs in &sets {
+                let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+                let candidates = by_namespace.get(namespace).cloned().unwrap_or_default();
+                let uid = rs.metadata.uid.clone().unwrap_or_default();
+                let expectation = expectations.entry(uid).or_default();
+                if let Err(e) = sync(&client, &events, rs, &candidates, expectation).await {
+                    tracing::debug!(replicaset = ?rs.metadata.name, error = %e, "syncing; will retry");
+                }
+            }
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn sync(
+    client: &kube::Client,
+    events: &EventRecorder,
+    rs: &ReplicaSet,
+    candidates: &[&Pod],
+    expectation: &mut Expectations,
+) -> Result<(), kube::Error> {
+    if rs.metadata.deletion_timestamp.is_some() {
+        return Ok(());
+    }
+    let namespace = rs.metadata.namespace.clone().unwrap_or_default();
+    let name = rs.metadata.name.clone().unwrap_or_default();
+    let uid = rs.metadata.uid.clone().unwrap_or_default();
+    let spec = rs.spec.clone().unwrap_or_default();
+    let selector = serde_json::to_value(&spec.selector)
+        .ok()
+        .and_then(|v| LabelSelector::from_json(&v).ok());
+    let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+    let labels_of = |p: &Pod| p.metadata.labels.clone().unwrap_or_default();
+    // Adopt matching orphans; release owned pods that no longer match.
+    let mut owned: Vec<&Pod> = Vec::new();
+    for pod in candidates {
+        let matches = selector.matches(&labels_of(pod));
+        match controller_of(pod) {
+            Some(owner) if owner.uid == uid => {
+                if matches {
+                    owned.push(pod);
+                } else {
+                    let refs: Vec<&OwnerReference> = pod
+                        .metadata
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .filter(|o| o.uid != uid)
+                        .collect();
+                    let patch =
+                        json!({"metadata": {"ownerReferences": refs, "uid": pod.metadata.uid}});
+                    pods_api
+                        .patch(
+                            pod.metadata.name.as_deref().unwrap_or_default(),
+                            &PatchParams::default(),
+                            &Patch::Merge(&patch),
+                        )
+                        .await?;
+                }
+            }
+            None if matches && is_active(pod) => {
+                let mut refs = pod.metadata.owner_references.clone().unwrap_or_default();
+                refs.push(owner_reference(rs));
+                let patch = json!({"metadata": {"ownerReferences": refs, "uid": pod.metadata.uid}});
+                pods_api
+                    .patch(
+                        pod.metadata.name.as_deref().unwrap_or_default(),
+                        &PatchParams::default(),
+                        &Patch::Merge(&patch),
+                    )
+                    .await?;
+                owned.push(pod);
+            }
+            _ => {}
+        }
+    }
+    let mut active: Vec<&Pod> = owned.iter().copied().filter(|p| is_active(p)).collect();
+    let wanted = usize::try_from(spec.replicas.unwrap_or(1).max(0)).unwrap_or(0);
+    if expectation.satisfied(&owned) {
+        if active.len() < wanted {
+            let missing = (wanted - active.len()).min(BURST);
+            let Some(template) = pod_from_template(rs) else {
+                return Ok(());
+            };
+            expectation.since = Some(Instant::now());
+            for _ in 0..missing {
+                match pods_api.create(&PostParams::default(), &template).await {
+                    Ok(created) => {
+                        let pod_name = created.metadata.name.clone().unwrap_or_default();
+                        events.record(
+                            reference(rs),
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            format!("Created pod: {pod_name}"),
+                        );
+                        expectation.adds.insert(pod_name);
+                    }
+                    Err(e) => {
+                        events.record(
+                            reference(rs),
+                            EventType::Warning,
+                            "FailedCreate",
+                            format!("Error creating: {e}"),
+                        );
+                        return Err(e);
+                    }
+                }
+            }
+        } else if active.len() > wanted {
+            active.sort_by_key(|p| deletion_rank(p));
+            expectation.since = Some(Instant::now());
+            for pod in active.iter().take((active.len() - wanted).min(BURST)) {
+                let pod_name = pod.metadata.name.clone().unwrap_or_default();
+                match pods_api.delete(&pod_name, &DeleteParams::default()).await {
+                    Ok(_) => {
+                        events.record(
+                            reference(rs),
+                            EventType::Normal,
+                            "SuccessfulDelete",
+                            format!("Deleted pod: {pod_name}"),
+                        );
+                        expectation
+                            .deletes
+                            .insert(pod.metadata.uid.clone().unwrap_or_default());
+                    }
+                    Err(kube::Error::Api(e)) if e.code == 404 => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    // Status from what is observed now.
+    let min_ready = i64::from(spec.min_ready_seconds.unwrap_or(0));
+    let now = jiff::Timestamp::now();
+    let template_labels: BTreeMap<String, String> = spec
+        .template
+        .as_ref()
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let active: Vec<&Pod> = owned.iter().copied().filter(|p| is_active(p)).collect();
+    let ready = active.iter().filter(|p| is_ready(p)).count();
+    let available = active
+        .iter()
+        .filter(|p| {
+            is_ready(p)
+                && ready_since(p).is_some_and(|t| t.as_second() + min_ready <= now.as_second())
+        })
+        .count();
+    let fully_labeled = active
+        .iter()
+        .filter(|p| {
+            let labels = labels_of(p);
+            template_labels
+                .iter()
+                .all(|(k, v)| labels.get(k) == Some(v))
+        })
+        .count();
+    let status = json!({
+        "replicas": active.len(),
+        "fullyLabeledReplicas": fully_labeled,
+        "readyReplicas": ready,
+        "availableReplicas": available,
+        "observedGeneration": rs.metadata.generation.unwrap_or(1),
+    });
+    let current = rs.status.clone().unwrap_or_default();
+    let changed = usize::try_from(current.replicas).ok() != Some(active.len())
+        || current
+            .fully_labeled_replicas
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            != fully_labeled
+        || current
+            .ready_replicas
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            != ready
+        || current
+            .available_replicas
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            != available
+        || current.observed_generation != rs.metadata.generation;
+    if changed {
+        let api: Api<ReplicaSet> = Api::namespaced(client.clone(), &namespace);
+        api.patch_status(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": status})),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, node: Option<&str>, phase: &str, ready: bool, created: i64) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "creationTimestamp": jiff::Timestamp::from_second(created).unwrap_or_default().to_string()},
+            "spec": {"containers": [], "nodeName": node},
+            "status": {"phase": phase, "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]},
+        }))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_least_useful_pods_go_first() {
+        let pods = [
+            pod("running-old", Some("n"), "Running", true, 100),
+            pod("unscheduled", None, "Pending", false, 50),
+            pod("running-new", Some("n"), "Running", true, 200),
+            pod("not-ready", Some("n"), "Running", false, 10),
+        ];
+        let mut order: Vec<&Pod> = pods.iter().collect();
+        order.sort_by_key(|p| deletion_rank(p));
+        let names: Vec<&str> = order
+            .iter()
+            .filter_map(|p| p.metadata.name.as_deref())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["unscheduled", "not-ready", "running-new", "running-old"]
+        );
+    }
+}
