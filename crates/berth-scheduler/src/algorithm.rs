@@ -102,6 +102,25 @@ pub fn pod_state(cache: &Cache, pod: &PodInfo) -> Result<PodState, String> {
     Ok(state)
 }
 
+/// Filters `node` as if the pods nominated to it (of higher or equal priority) were already
+/// there, as upstream does, so preemption's freed room goes to the pod it was made for.
+fn filter_with_nominated(
+    cache: &Cache,
+    pod: &PodInfo,
+    node: &NodeInfo,
+    state: &PodState,
+) -> Result<(), Vec<plugins::Rejection>> {
+    let nominated = cache.nominated_before(&node.name, pod);
+    if nominated.is_empty() {
+        return plugins::filter(pod, node, state);
+    }
+    let mut with = node.clone();
+    for other in nominated {
+        with.add_pod(other);
+    }
+    plugins::filter(pod, &with, state)
+}
+
 impl Algorithm {
     fn next_random(&mut self) -> u64 {
         // xorshift64*
@@ -146,10 +165,16 @@ impl Algorithm {
             ..FitError::default()
         };
         let mut processed = 0;
+        let nominations = cache.has_nominations();
         for offset in 0..total {
             let i = (self.next_start + offset) % total;
             processed += 1;
-            match plugins::filter(pod, &cache.nodes[i], &state) {
+            let verdict = if nominations {
+                filter_with_nominated(cache, pod, &cache.nodes[i], &state)
+            } else {
+                plugins::filter(pod, &cache.nodes[i], &state)
+            };
+            match verdict {
                 Ok(()) => {
                     feasible.push(i);
                     if feasible.len() >= want {
@@ -262,6 +287,55 @@ mod tests {
         assert_eq!(nodes_to_find(1000), 420);
         assert_eq!(nodes_to_find(5000), 500);
         assert_eq!(nodes_to_find(100_000), 5000);
+    }
+
+    fn node(name: &str, cpu: &str) -> k8s_openapi::api::core::v1::Node {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name},
+            "status": {"allocatable": {"cpu": cpu, "memory": "8Gi", "pods": "110"},
+                       "conditions": [{"type": "Ready", "status": "True"}]},
+        }))
+        .unwrap_or_default()
+    }
+
+    fn pod(
+        name: &str,
+        cpu: &str,
+        priority: i32,
+        nominated: Option<&str>,
+    ) -> std::sync::Arc<PodInfo> {
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "default", "uid": name},
+            "spec": {"priority": priority, "containers": [{"name": "c", "resources": {"requests": {"cpu": cpu}}}]},
+            "status": {"nominatedNodeName": nominated},
+        }))
+        .unwrap_or_default();
+        std::sync::Arc::new(PodInfo::from_pod(&pod))
+    }
+
+    #[test]
+    fn room_freed_by_preemption_is_kept_for_the_nominated_pod() {
+        let mut cache = Cache::default();
+        cache.upsert_node(&node("n", "2"));
+        let profile = crate::profile::builtin().remove(0);
+        let mut algorithm = Algorithm::default();
+        cache.set_nomination(&pod("high", "1500m", 100, Some("n")));
+        // A lower-priority pod may not take the nominated pod's room…
+        let low = pod("low", "1", 0, None);
+        assert!(algorithm.schedule(&cache, &low, &profile).is_err());
+        // …a small one still fits beside it, and the nominated pod itself fits.
+        assert!(
+            algorithm
+                .schedule(&cache, &pod("small", "500m", 0, None), &profile)
+                .is_ok()
+        );
+        assert!(
+            algorithm
+                .schedule(&cache, &pod("high", "1500m", 100, Some("n")), &profile)
+                .is_ok()
+        );
+        cache.clear_nomination("high");
+        assert!(algorithm.schedule(&cache, &low, &profile).is_ok());
     }
 
     #[test]

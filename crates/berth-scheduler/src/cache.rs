@@ -33,6 +33,9 @@ pub struct Cache {
     volumes: HashMap<String, Option<Vec<NodeTerm>>>,
     /// How many placed pods carry required anti-affinity terms.
     anti_affinity_pods: usize,
+    /// Pending pods nominated to a node by preemption (node → pods): the room their victims
+    /// free is kept for them against pods of lower or equal priority.
+    nominated: HashMap<String, Vec<Arc<PodInfo>>>,
 }
 
 pub enum ClaimProblem {
@@ -186,6 +189,46 @@ impl Cache {
 
     pub fn placed_uids(&self) -> Vec<String> {
         self.placements.keys().cloned().collect()
+    }
+
+    /// Records (or clears) a pending pod's nomination from its `status.nominatedNodeName`.
+    pub fn set_nomination(&mut self, pod: &Arc<PodInfo>) {
+        self.clear_nomination(&pod.uid);
+        if pod.node_name.is_none()
+            && let Some(node) = &pod.nominated_node_name
+        {
+            self.nominated
+                .entry(node.clone())
+                .or_default()
+                .push(pod.clone());
+        }
+    }
+
+    pub fn clear_nomination(&mut self, uid: &str) {
+        if self.nominated.is_empty() {
+            return;
+        }
+        for pods in self.nominated.values_mut() {
+            pods.retain(|p| p.uid != uid);
+        }
+        self.nominated.retain(|_, pods| !pods.is_empty());
+    }
+
+    /// Pods nominated to `node` that `pod` must leave room for (higher or equal priority).
+    pub fn nominated_before(&self, node: &str, pod: &PodInfo) -> Vec<Arc<PodInfo>> {
+        self.nominated
+            .get(node)
+            .map(|pods| {
+                pods.iter()
+                    .filter(|p| p.uid != pod.uid && p.priority >= pod.priority)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn has_nominations(&self) -> bool {
+        !self.nominated.is_empty()
     }
 
     pub fn upsert_claim(&mut self, claim: &PersistentVolumeClaim) {

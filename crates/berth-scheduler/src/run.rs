@@ -193,6 +193,7 @@ impl Scheduler {
                 Event::Apply(pod) => self.pod_changed(&pod, now),
                 Event::Delete(pod) => {
                     let info = PodInfo::from_pod(&pod);
+                    self.cache.clear_nomination(&info.uid);
                     self.queue.remove(&info.key());
                     self.reported.remove(&info.key());
                     if self.cache.remove_pod(&info.uid) {
@@ -251,6 +252,11 @@ impl Scheduler {
     fn pod_changed(&mut self, pod: &Pod, now: Instant) {
         let info = Arc::new(PodInfo::from_pod(pod));
         let key = info.key();
+        if info.nominated_node_name.is_some() && !info.terminal && !info.deleting {
+            self.cache.set_nomination(&info);
+        } else {
+            self.cache.clear_nomination(&info.uid);
+        }
         if info.terminal {
             self.queue.remove(&key);
             if self.cache.remove_pod(&info.uid) {
