@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::api::Api;
@@ -28,6 +28,7 @@ pub enum Kind {
     Leases,
     Budgets,
     ReplicaSets,
+    Events,
 }
 
 type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Arc<Notify>)>>>;
@@ -40,6 +41,8 @@ pub struct Informers {
     pub leases: Store<Lease>,
     pub budgets: Store<PodDisruptionBudget>,
     pub replicasets: Store<ReplicaSet>,
+    /// Core v1 Events (for their expiry).
+    pub events: Store<Event>,
     subscribers: Subscribers,
     /// True once every store has its first full list. (kube's `Store::wait_until_ready`
     /// wakes only one of several concurrent waiters, so it is awaited once, here.)
@@ -93,6 +96,7 @@ impl Informers {
                 Kind::ReplicaSets,
                 subscribers.clone(),
             ),
+            events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
             subscribers,
             ready,
         };
@@ -103,6 +107,7 @@ impl Informers {
             let _ = stores.leases.wait_until_ready().await;
             let _ = stores.budgets.wait_until_ready().await;
             let _ = stores.replicasets.wait_until_ready().await;
+            let _ = stores.events.wait_until_ready().await;
             let _ = ready_tx.send(true);
         });
         informers

@@ -7,6 +7,7 @@
 //!   `tolerationSeconds`.
 //! - [`disruption`]: PodDisruptionBudget status (`disruptionsAllowed`), which eviction reads.
 //! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
+//! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
 //! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
 //!   deleting the least useful first).
 //!
@@ -14,6 +15,7 @@
 //! starts them all.
 
 pub mod disruption;
+pub mod event_ttl;
 pub mod informer;
 pub mod node_lifecycle;
 pub mod pod_gc;
@@ -27,12 +29,15 @@ use std::time::Duration;
 pub struct ControllerConfig {
     /// `--node-monitor-grace-period`: how long a Lease may go unrenewed.
     pub node_monitor_grace_period: Duration,
+    /// `--event-ttl`: how long an Event is kept after its last update.
+    pub event_ttl: Duration,
 }
 
 impl Default for ControllerConfig {
     fn default() -> Self {
         ControllerConfig {
             node_monitor_grace_period: Duration::from_secs(50),
+            event_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -48,5 +53,10 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
+    tokio::spawn(event_ttl::run(
+        client.clone(),
+        informers.clone(),
+        config.event_ttl,
+    ));
     tokio::spawn(pod_gc::run(client, informers));
 }

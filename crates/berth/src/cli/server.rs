@@ -68,6 +68,10 @@ pub struct ServerArgs {
     #[arg(long, default_value = "50s", value_parser = parse_duration)]
     node_monitor_grace_period: Duration,
 
+    /// How long Events are kept after their last update (kube-apiserver's flag).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    event_ttl: Duration,
+
     /// Seconds a pod tolerates its node being NotReady before eviction (added to every pod).
     #[arg(long, default_value_t = 300)]
     default_not_ready_toleration_seconds: i64,
@@ -97,6 +101,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         scheduler: !args.disable_scheduler,
         controllers: berth_controllers::ControllerConfig {
             node_monitor_grace_period: args.node_monitor_grace_period,
+            event_ttl: args.event_ttl,
         },
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -1,0 +1,97 @@
+//! Event expiry (kube-apiserver's `--event-ttl`, 1 h by default): Events are deleted once they
+//! have not been updated for the TTL, so a busy cluster's events don't grow without bound.
+//! Upstream attaches an etcd lease to each Event; here a controller deletes them at their
+//! expiry time (the earliest next expiry is what it sleeps until).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, DeleteParams};
+
+use crate::informer::{Informers, Kind};
+
+/// Deletions in flight at once.
+const PARALLEL: usize = 16;
+
+/// When `event` was last touched: lastTimestamp, eventTime, else its creation.
+fn last_touched(event: &Event) -> Option<jiff::Timestamp> {
+    event
+        .last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| event.event_time.as_ref().map(|t| t.0))
+        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}
+
+pub async fn run(client: kube::Client, informers: Informers, ttl: Duration) {
+    let wake = informers.subscribe(&[Kind::Events]);
+    informers.ready().await;
+    let ttl = jiff::SignedDuration::try_from(ttl).unwrap_or(jiff::SignedDuration::from_hours(1));
+    loop {
+        let now = jiff::Timestamp::now();
+        let mut next: Option<jiff::Timestamp> = None;
+        let mut expired: Vec<(String, String)> = Vec::new();
+        for event in informers.events.state() {
+            let Some(touched) = last_touched(&event) else {
+                continue;
+            };
+            let expiry = touched + ttl;
+            if expiry <= now {
+                expired.push((
+                    event.metadata.namespace.clone().unwrap_or_default(),
+                    event.metadata.name.clone().unwrap_or_default(),
+                ));
+            } else {
+                next = Some(next.map_or(expiry, |n| n.min(expiry)));
+            }
+        }
+        if !expired.is_empty() {
+            tracing::debug!(count = expired.len(), "deleting expired events");
+            let client = Arc::new(client.clone());
+            futures_util::stream::iter(expired)
+                .for_each_concurrent(PARALLEL, |(namespace, name)| {
+                    let client = client.clone();
+                    async move {
+                        let api: Api<Event> = Api::namespaced((*client).clone(), &namespace);
+                        match api.delete(&name, &DeleteParams::default()).await {
+                            Ok(_) => {}
+                            Err(kube::Error::Api(e)) if e.code == 404 => {}
+                            Err(e) => tracing::debug!(event = name, error = %e, "expiring event"),
+                        }
+                    }
+                })
+                .await;
+        }
+        let wait = next
+            .map(|at| at.duration_since(jiff::Timestamp::now()))
+            .and_then(|d| Duration::try_from(d).ok())
+            .unwrap_or(Duration::from_secs(3600));
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+        // Expiry is not urgent: look at most once a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
+
+    #[test]
+    fn the_latest_timestamp_an_event_has_counts() {
+        let at = |s: i64| jiff::Timestamp::from_second(s).unwrap_or_default();
+        let mut event = Event::default();
+        assert_eq!(last_touched(&event), None);
+        event.metadata.creation_timestamp = Some(Time(at(10)));
+        assert_eq!(last_touched(&event), Some(at(10)));
+        event.event_time = Some(MicroTime(at(20)));
+        assert_eq!(last_touched(&event), Some(at(20)));
+        event.last_timestamp = Some(Time(at(30)));
+        assert_eq!(last_touched(&event), Some(at(30)));
+    }
+}
