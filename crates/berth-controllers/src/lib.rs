@@ -7,6 +7,8 @@
 //!   `tolerationSeconds`.
 //! - [`disruption`]: PodDisruptionBudget status (`disruptionsAllowed`), which eviction reads.
 //! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
+//! - [`garbage_collector`]: dependents of deleted owners (`ownerReferences`), with
+//!   Background, Foreground and Orphan propagation.
 //! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
 //! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
 //!   deleting the least useful first).
@@ -16,6 +18,7 @@
 
 pub mod disruption;
 pub mod event_ttl;
+pub mod garbage_collector;
 pub mod informer;
 pub mod node_lifecycle;
 pub mod pod_gc;
@@ -53,6 +56,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
+    tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
     tokio::spawn(event_ttl::run(
         client.clone(),
         informers.clone(),

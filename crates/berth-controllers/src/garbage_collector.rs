@@ -1,0 +1,308 @@
+//! Garbage collection by `ownerReferences`, as upstream's garbage collector:
+//! - **Background**: a dependent whose owners are all gone is deleted; one that lost only some
+//!   owners has those references removed. "Gone" is confirmed with a live read of the owner
+//!   (absent, or another object with that name), never taken from a possibly lagging watch.
+//! - **Foreground**: an owner being deleted with the `foregroundDeletion` finalizer has its
+//!   dependents deleted (foreground too); once no dependent with `blockOwnerDeletion` is left,
+//!   the finalizer is removed and the owner goes.
+//! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
+//!   from every dependent, then the finalizer is removed.
+//!
+//! Watched dependents and owners: Pods and ReplicaSets (the kinds with controllers today).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
+    PropagationPolicy,
+};
+use serde_json::json;
+
+use crate::informer::{Informers, Kind};
+
+pub const FOREGROUND: &str = "foregroundDeletion";
+pub const ORPHAN: &str = "orphan";
+/// An owner confirmed present is not read again for this long.
+const CONFIRMED_FOR: Duration = Duration::from_secs(30);
+
+/// An object as the collector sees it.
+#[derive(Debug, Clone)]
+struct Item {
+    api_version: String,
+    kind: String,
+    meta: ObjectMeta,
+}
+
+impl Item {
+    fn uid(&self) -> &str {
+        self.meta.uid.as_deref().unwrap_or_default()
+    }
+
+    fn name(&self) -> &str {
+        self.meta.name.as_deref().unwrap_or_default()
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        self.meta.namespace.as_deref()
+    }
+
+    fn owners(&self) -> &[OwnerReference] {
+        self.meta.owner_references.as_deref().unwrap_or_default()
+    }
+
+    fn finalizing(&self, finalizer: &str) -> bool {
+        self.meta.deletion_timestamp.is_some()
+            && self
+                .meta
+                .finalizers
+                .iter()
+                .flatten()
+                .any(|f| f == finalizer)
+    }
+}
+
+/// The dynamic API of `api_version`/`kind` in `namespace`, from the catalogue.
+fn api_for(
+    client: &kube::Client,
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+) -> Option<Api<DynamicObject>> {
+    let rt = berth_api::catalogue::by_kind(api_version, kind)?;
+    let resource = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(rt.group, rt.version, rt.kind),
+        rt.plural,
+    );
+    Some(match namespace.filter(|_| rt.namespaced()) {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    })
+}
+
+fn items(informers: &Informers) -> Vec<Item> {
+    let pods = informers.pods.state().into_iter().map(|p| Item {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        meta: p.metadata.clone(),
+    });
+    let sets = informers.replicasets.state().into_iter().map(|r| Item {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        meta: r.metadata.clone(),
+    });
+    pods.chain(sets).collect()
+}
+
+struct Collector {
+    client: kube::Client,
+    /// Owner uid → when a live read last found it.
+    confirmed: HashMap<String, Instant>,
+}
+
+impl Collector {
+    /// Whether the owner `reference` (from a dependent in `namespace`) still exists.
+    async fn owner_exists(&mut self, reference: &OwnerReference, namespace: Option<&str>) -> bool {
+        if self
+            .confirmed
+            .get(&reference.uid)
+            .is_some_and(|at| at.elapsed() < CONFIRMED_FOR)
+        {
+            return true;
+        }
+        let Some(api) = api_for(
+            &self.client,
+            &reference.api_version,
+            &reference.kind,
+            namespace,
+        ) else {
+            // A kind we don't know: never collect on its account.
+            return true;
+        };
+        match api.get(&reference.name).await {
+            Ok(owner) if owner.metadata.uid.as_deref() == Some(reference.uid.as_str()) => {
+                self.confirmed.insert(reference.uid.clone(), Instant::now());
+                true
+            }
+            Ok(_) => false,
+            Err(kube::Error::Api(e)) if e.code == 404 => false,
+            // Can't tell: keep the dependent.
+            Err(_) => true,
+        }
+    }
+
+    async fn delete(&self, item: &Item, policy: PropagationPolicy) {
+        let Some(api) = api_for(
+            &self.client,
+            &item.api_version,
+            &item.kind,
+            item.namespace(),
+        ) else {
+            return;
+        };
+        let params = DeleteParams {
+            propagation_policy: Some(policy),
+            preconditions: Some(kube::api::Preconditions {
+                uid: item.meta.uid.clone(),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        match api.delete(item.name(), &params).await {
+            Ok(_) => tracing::info!(kind = item.kind, name = item.name(), "garbage-collected"),
+            Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => {}
+            Err(e) => tracing::warn!(name = item.name(), error = %e, "garbage-collecting"),
+        }
+    }
+
+    /// Removes the references to `gone` owner uids from `item`.
+    async fn drop_owners(&self, item: &Item, gone: &HashSet<&str>) {
+        let Some(api) = api_for(
+            &self.client,
+            &item.api_version,
+            &item.kind,
+            item.namespace(),
+        ) else {
+            return;
+        };
+        let kept: Vec<&OwnerReference> = item
+            .owners()
+            .iter()
+            .filter(|o| !gone.contains(o.uid.as_str()))
+            .collect();
+        let patch = json!({"metadata": {
+            "ownerReferences": kept,
+            "resourceVersion": item.meta.resource_version,
+        }});
+        if let Err(e) = api
+            .patch(item.name(), &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            tracing::debug!(name = item.name(), error = %e, "removing owner references; will retry");
+        }
+    }
+
+    /// Removes `finalizer` from `item`.
+    async fn finish(&self, item: &Item, finalizer: &str) {
+        let Some(api) = api_for(
+            &self.client,
+            &item.api_version,
+            &item.kind,
+            item.namespace(),
+        ) else {
+            return;
+        };
+        let rest: Vec<&String> = item
+            .meta
+            .finalizers
+            .iter()
+            .flatten()
+            .filter(|f| *f != finalizer)
+            .collect();
+        let patch = json!({"metadata": {
+            "finalizers": rest,
+            "resourceVersion": item.meta.resource_version,
+        }});
+        if let Err(e) = api
+            .patch(item.name(), &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            tracing::debug!(name = item.name(), error = %e, "removing a finalizer; will retry");
+        }
+    }
+
+    async fn pass(&mut self, all: &[Item]) -> bool {
+        let mut work = false;
+        let by_uid: HashMap<&str, &Item> = all.iter().map(|i| (i.uid(), i)).collect();
+        let mut dependents: HashMap<&str, Vec<&Item>> = HashMap::new();
+        for item in all {
+            for owner in item.owners() {
+                dependents.entry(owner.uid.as_str()).or_default().push(item);
+            }
+        }
+        // Owners being deleted with a finalizer that is ours.
+        for owner in all {
+            let deps = dependents.get(owner.uid()).cloned().unwrap_or_default();
+            if owner.finalizing(ORPHAN) {
+                work = true;
+                let gone: HashSet<&str> = [owner.uid()].into();
+                for dependent in &deps {
+                    self.drop_owners(dependent, &gone).await;
+                }
+                if deps.is_empty() {
+                    self.finish(owner, ORPHAN).await;
+                }
+            } else if owner.finalizing(FOREGROUND) {
+                work = true;
+                let mut blocking = 0;
+                for dependent in &deps {
+                    if dependent.meta.deletion_timestamp.is_none() {
+                        self.delete(dependent, PropagationPolicy::Foreground).await;
+                    }
+                    let blocks = dependent
+                        .owners()
+                        .iter()
+                        .any(|o| o.uid == owner.uid() && o.block_owner_deletion == Some(true));
+                    if blocks {
+                        blocking += 1;
+                    }
+                }
+                if blocking == 0 {
+                    self.finish(owner, FOREGROUND).await;
+                }
+            }
+        }
+        // Dependents whose owners are gone.
+        for item in all {
+            if item.owners().is_empty() || item.meta.deletion_timestamp.is_some() {
+                continue;
+            }
+            let mut gone: HashSet<&str> = HashSet::new();
+            for owner in item.owners() {
+                let present = match by_uid.get(owner.uid.as_str()) {
+                    Some(_) => true,
+                    None => self.owner_exists(owner, item.namespace()).await,
+                };
+                if !present {
+                    gone.insert(owner.uid.as_str());
+                }
+            }
+            if gone.is_empty() {
+                continue;
+            }
+            work = true;
+            if gone.len() == item.owners().len() {
+                self.delete(item, PropagationPolicy::Background).await;
+            } else {
+                self.drop_owners(item, &gone).await;
+            }
+        }
+        self.confirmed.retain(|_, at| at.elapsed() < CONFIRMED_FOR);
+        work
+    }
+}
+
+pub async fn run(client: kube::Client, informers: Informers) {
+    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets]);
+    informers.ready().await;
+    let mut collector = Collector {
+        client,
+        confirmed: HashMap::new(),
+    };
+    loop {
+        let all = items(&informers);
+        let work = collector.pass(&all).await;
+        // Writes in flight show up as watch events; retry unfinished work soon regardless.
+        let wait = if work {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_secs(3600)
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
