@@ -182,6 +182,18 @@ impl Cache {
         Ok(Subscription { replay, live })
     }
 
+    /// The store has looked past `revision` and found nothing more under this prefix: the
+    /// cache is current at `revision`.
+    fn advance_to(&self, revision: Revision) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if revision <= state.revision {
+            return;
+        }
+        state.revision = revision;
+        drop(state);
+        self.revision.send_replace(revision);
+    }
+
     fn apply(&self, event: berth_store::WatchEvent) -> Result<(), ApiError> {
         let revision = event.revision();
         let key = event.kv.key.clone();
@@ -321,25 +333,49 @@ impl WatchCaches {
 }
 
 async fn feed(cache: std::sync::Weak<Cache>, mut stream: berth_store::WatchStream) {
+    let mut progress = stream.progress();
+    // Backends that report no progress drop its sender: then events alone move the cache.
+    let mut reports_progress = true;
     loop {
-        let next = stream.next().await;
-        let Some(cache) = cache.upgrade() else { return };
-        let failure = match next {
-            Some(Ok(event)) => match cache.apply(event) {
-                Ok(()) => continue,
-                Err(err) => err.message,
-            },
-            Some(Err(err)) => crate::status::chain(&err),
-            None => "the store closed the watch".into(),
+        let failure = tokio::select! {
+            next = stream.next_batch() => {
+                let Some(cache) = cache.upgrade() else { return };
+                match next {
+                    Some(Ok(batch)) => {
+                        let mut failed = None;
+                        for event in batch {
+                            if let Err(err) = cache.apply(event) {
+                                failed = Some(err.message);
+                                break;
+                            }
+                        }
+                        failed
+                    }
+                    Some(Err(err)) => Some(crate::status::chain(&err)),
+                    None => Some("the store closed the watch".into()),
+                }
+            }
+            changed = progress.changed(), if reports_progress => {
+                reports_progress = changed.is_ok();
+                None
+            }
         };
-        tracing::warn!(resource = %cache.rt.qualified_plural(), error = %failure, "watch cache retired; the next request rebuilds it");
-        cache.alive.store(false, Ordering::Release);
-        cache
-            .state
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .events = None;
-        return;
+        let Some(cache) = cache.upgrade() else { return };
+        if let Some(failure) = failure {
+            tracing::warn!(resource = %cache.rt.qualified_plural(), error = %failure, "watch cache retired; the next request rebuilds it");
+            cache.alive.store(false, Ordering::Release);
+            cache
+                .state
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .events = None;
+            return;
+        }
+        // Progress first, then drained: every event up to it has been applied.
+        let seen = *progress.borrow_and_update();
+        if stream.is_drained() {
+            cache.advance_to(seen);
+        }
     }
 }
 

@@ -46,11 +46,14 @@ pub(super) async fn start(
             compacted: Some(first.1),
         });
     }
-    let (tx, stream) = WatchStream::channel();
-    tokio::spawn(run(readers, committed, prefix, position, upto, first.0, tx));
+    let (tx, progress, stream) = WatchStream::channel_with_progress(position);
+    tokio::spawn(run(
+        readers, committed, prefix, position, upto, first.0, tx, progress,
+    ));
     Ok(stream)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     readers: Arc<ReaderPool>,
     mut committed: watch::Receiver<Revision>,
@@ -59,12 +62,15 @@ async fn run(
     first_upto: Revision,
     first: Vec<crate::WatchEvent>,
     tx: WatchSender,
+    progress: watch::Sender<Revision>,
 ) {
     // The first page was read by `start`.
     position = advance(position, first_upto, &first);
     if !first.is_empty() && tx.send(Ok(first)).await.is_err() {
         return;
     }
+    // Published only after the events up to it were sent.
+    progress.send_replace(position);
     loop {
         let upto = *committed.borrow_and_update();
         while position < upto {
@@ -96,6 +102,7 @@ async fn run(
             if !events.is_empty() && tx.send(Ok(events)).await.is_err() {
                 return;
             }
+            progress.send_replace(position);
         }
         tokio::select! {
             changed = committed.changed() => {
