@@ -1,7 +1,10 @@
 //! Event expiry (kube-apiserver's `--event-ttl`, 1 h by default): Events are deleted once they
 //! have not been updated for the TTL, so a busy cluster's events don't grow without bound.
-//! Upstream attaches an etcd lease to each Event; here a controller deletes them at their
-//! expiry time (the earliest next expiry is what it sleeps until).
+//! Upstream attaches an etcd lease to each write of an Event, so the TTL counts from the last
+//! write, whatever timestamps the Event carries. Here the last write is the latest of its
+//! creation and its managedFields times (the API server stamps those on every write), and a
+//! controller deletes each Event at its expiry (the earliest next expiry is what it sleeps
+//! until).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,14 +18,17 @@ use crate::informer::{Informers, Kind};
 /// Deletions in flight at once.
 const PARALLEL: usize = 16;
 
-/// When `event` was last touched: lastTimestamp, eventTime, else its creation.
+/// When `event` was last written: its creation or the latest managedFields time.
 fn last_touched(event: &Event) -> Option<jiff::Timestamp> {
-    event
-        .last_timestamp
-        .as_ref()
-        .map(|t| t.0)
-        .or_else(|| event.event_time.as_ref().map(|t| t.0))
-        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))
+    let created = event.metadata.creation_timestamp.as_ref().map(|t| t.0);
+    let written = event
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|m| m.time.as_ref().map(|t| t.0))
+        .max();
+    created.max(written)
 }
 
 pub async fn run(client: kube::Client, informers: Informers, ttl: Duration) {
@@ -83,15 +89,25 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 
     #[test]
-    fn the_latest_timestamp_an_event_has_counts() {
+    fn the_last_write_counts_not_the_events_own_timestamps() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
         let at = |s: i64| jiff::Timestamp::from_second(s).unwrap_or_default();
         let mut event = Event::default();
         assert_eq!(last_touched(&event), None);
         event.metadata.creation_timestamp = Some(Time(at(10)));
+        event.last_timestamp = Some(Time(at(99)));
+        event.event_time = Some(MicroTime(at(99)));
         assert_eq!(last_touched(&event), Some(at(10)));
-        event.event_time = Some(MicroTime(at(20)));
-        assert_eq!(last_touched(&event), Some(at(20)));
-        event.last_timestamp = Some(Time(at(30)));
+        event.metadata.managed_fields = Some(vec![
+            ManagedFieldsEntry {
+                time: Some(Time(at(30))),
+                ..ManagedFieldsEntry::default()
+            },
+            ManagedFieldsEntry {
+                time: Some(Time(at(20))),
+                ..ManagedFieldsEntry::default()
+            },
+        ]);
         assert_eq!(last_touched(&event), Some(at(30)));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::api::Api;
@@ -29,6 +29,7 @@ pub enum Kind {
     Budgets,
     ReplicaSets,
     Events,
+    Namespaces,
 }
 
 type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Arc<Notify>)>>>;
@@ -43,6 +44,7 @@ pub struct Informers {
     pub replicasets: Store<ReplicaSet>,
     /// Core v1 Events (for their expiry).
     pub events: Store<Event>,
+    pub namespaces: Store<Namespace>,
     subscribers: Subscribers,
     /// True once every store has its first full list. (kube's `Store::wait_until_ready`
     /// wakes only one of several concurrent waiters, so it is awaited once, here.)
@@ -97,6 +99,11 @@ impl Informers {
                 subscribers.clone(),
             ),
             events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
+            namespaces: start(
+                Api::all(client.clone()),
+                Kind::Namespaces,
+                subscribers.clone(),
+            ),
             subscribers,
             ready,
         };
@@ -108,6 +115,7 @@ impl Informers {
             let _ = stores.budgets.wait_until_ready().await;
             let _ = stores.replicasets.wait_until_ready().await;
             let _ = stores.events.wait_until_ready().await;
+            let _ = stores.namespaces.wait_until_ready().await;
             let _ = ready_tx.send(true);
         });
         informers

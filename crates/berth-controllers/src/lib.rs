@@ -9,6 +9,8 @@
 //! - [`pod_gc`]: pods bound to nodes that no longer exist are removed.
 //! - [`garbage_collector`]: dependents of deleted owners (`ownerReferences`), with
 //!   Background, Foreground and Orphan propagation.
+//! - [`namespace`]: a deleted namespace is emptied, then finalized; every namespace gets
+//!   a `default` ServiceAccount.
 //! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
 //! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
 //!   deleting the least useful first).
@@ -20,6 +22,7 @@ pub mod disruption;
 pub mod event_ttl;
 pub mod garbage_collector;
 pub mod informer;
+pub mod namespace;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
@@ -57,6 +60,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
+    tokio::spawn(namespace::run(client.clone(), informers.clone()));
     tokio::spawn(event_ttl::run(
         client.clone(),
         informers.clone(),

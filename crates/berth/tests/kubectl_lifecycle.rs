@@ -1,5 +1,5 @@
 //! End-to-end with the real kubectl: deletion semantics (finalizers, graceful Pod deletion,
-//! propagation policies, Terminating namespaces) and Service address allocation.
+//! propagation policies, namespaces emptied and removed) and Service address allocation.
 
 mod support;
 
@@ -128,12 +128,27 @@ fn bound_pods_are_deleted_gracefully() {
 }
 
 #[test]
-fn deleting_a_namespace_makes_it_terminating() {
+fn deleting_a_namespace_empties_it_then_removes_it() {
     let cluster = Cluster::start();
     cluster
         .kubectl_stdin(
             &["create", "-f", "-"],
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n",
+        )
+        .ok();
+    // Every namespace gets its default ServiceAccount.
+    cluster.wait_until("the default ServiceAccount", || {
+        cluster
+            .kubectl(&["get", "serviceaccount", "default", "-n", "team"])
+            .status
+            .success()
+            .then_some(())
+    });
+    // Content the namespace controller must delete, one held by a finalizer.
+    cluster
+        .kubectl_stdin(
+            &["create", "-n", "team", "-f", "-"],
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/hold]}\n",
         )
         .ok();
     cluster
@@ -154,6 +169,43 @@ fn deleting_a_namespace_makes_it_terminating() {
         "{}",
         run.stderr
     );
+    // The plain ConfigMap goes; the held one waits for its finalizer, and so does the
+    // namespace, which says what remains.
+    cluster.wait_until("the plain ConfigMap deleted", || {
+        (!cluster
+            .kubectl(&["get", "cm", "plain", "-n", "team"])
+            .status
+            .success())
+        .then_some(())
+    });
+    cluster.wait_until("the remaining content reported", || {
+        get(
+            &cluster,
+            &["namespace", "team"],
+            "{.status.conditions[?(@.type==\"NamespaceContentRemaining\")].message}",
+        )
+        .contains("configmaps has 1 resource instances")
+        .then_some(())
+    });
+    cluster
+        .kubectl(&[
+            "patch",
+            "cm",
+            "held",
+            "-n",
+            "team",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
+        ])
+        .ok();
+    cluster.wait_until("the namespace gone", || {
+        (!cluster
+            .kubectl(&["get", "namespace", "team"])
+            .status
+            .success())
+        .then_some(())
+    });
 }
 
 #[test]
