@@ -79,6 +79,9 @@ pub struct Cache {
     state: RwLock<State>,
     revision: watch::Sender<Revision>,
     alive: AtomicBool,
+    /// Whether the store reports this watch's progress: without it the cache moves only on
+    /// its own events, and waiting for a revision written elsewhere would be in vain.
+    follows_progress: AtomicBool,
 }
 
 /// What a new watcher starts from.
@@ -112,6 +115,10 @@ impl Cache {
 
     /// Waits until the cache has applied `revision` (true), or gives up after a short wait.
     pub async fn wait_for(&self, revision: Revision) -> bool {
+        if self.revision() < revision && !self.follows_progress.load(Ordering::Acquire) {
+            // Nothing will move it there unless this resource changes: read the store.
+            return false;
+        }
         let mut rx = self.revision.subscribe();
         let reached = tokio::time::timeout(FRESHNESS_WAIT, rx.wait_for(|r| *r >= revision)).await;
         matches!(reached, Ok(Ok(_))) && self.alive()
@@ -322,6 +329,7 @@ impl WatchCaches {
             }),
             revision,
             alive: AtomicBool::new(true),
+            follows_progress: AtomicBool::new(true),
         });
         tokio::spawn(feed(Arc::downgrade(&cache), stream));
         self.caches
@@ -357,6 +365,9 @@ async fn feed(cache: std::sync::Weak<Cache>, mut stream: berth_store::WatchStrea
             }
             changed = progress.changed(), if reports_progress => {
                 reports_progress = changed.is_ok();
+                if !reports_progress && let Some(cache) = cache.upgrade() {
+                    cache.follows_progress.store(false, Ordering::Release);
+                }
                 None
             }
         };
