@@ -156,8 +156,9 @@ impl Collector {
         }
     }
 
-    /// Removes the references to `gone` owner uids from `item`.
-    async fn drop_owners(&self, item: &Item, gone: &HashSet<&str>) {
+    /// Sets `field` of `item`'s metadata to `value`, guarded by its resourceVersion (a
+    /// conflict is retried on a later pass, from fresher state).
+    async fn set_metadata(&self, item: &Item, field: &str, value: serde_json::Value) {
         let Some(api) = api_for(
             &self.client,
             &item.api_version,
@@ -166,33 +167,31 @@ impl Collector {
         ) else {
             return;
         };
-        let kept: Vec<&OwnerReference> = item
-            .owners()
-            .iter()
-            .filter(|o| !gone.contains(o.uid.as_str()))
-            .collect();
         let patch = json!({"metadata": {
-            "ownerReferences": kept,
+            field: value,
             "resourceVersion": item.meta.resource_version,
         }});
         if let Err(e) = api
             .patch(item.name(), &PatchParams::default(), &Patch::Merge(&patch))
             .await
         {
-            tracing::debug!(name = item.name(), error = %e, "removing owner references; will retry");
+            tracing::debug!(name = item.name(), field, error = %e, "updating metadata; will retry");
         }
+    }
+
+    /// Removes the references to `gone` owner uids from `item`.
+    async fn drop_owners(&self, item: &Item, gone: &HashSet<&str>) {
+        let kept: Vec<&OwnerReference> = item
+            .owners()
+            .iter()
+            .filter(|o| !gone.contains(o.uid.as_str()))
+            .collect();
+        self.set_metadata(item, "ownerReferences", json!(kept))
+            .await;
     }
 
     /// Removes `finalizer` from `item`.
     async fn finish(&self, item: &Item, finalizer: &str) {
-        let Some(api) = api_for(
-            &self.client,
-            &item.api_version,
-            &item.kind,
-            item.namespace(),
-        ) else {
-            return;
-        };
         let rest: Vec<&String> = item
             .meta
             .finalizers
@@ -200,16 +199,7 @@ impl Collector {
             .flatten()
             .filter(|f| *f != finalizer)
             .collect();
-        let patch = json!({"metadata": {
-            "finalizers": rest,
-            "resourceVersion": item.meta.resource_version,
-        }});
-        if let Err(e) = api
-            .patch(item.name(), &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
-            tracing::debug!(name = item.name(), error = %e, "removing a finalizer; will retry");
-        }
+        self.set_metadata(item, "finalizers", json!(rest)).await;
     }
 
     async fn pass(&mut self, all: &[Item]) -> bool {
