@@ -179,6 +179,20 @@ impl Drop for Process {
     }
 }
 
+/// `berth agent --simulate nodes` joined to the server at `url`.
+fn start_agent(url: &str, token: &str, nodes: usize) -> Process {
+    Process(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["agent", "--server", url, "--token", token])
+            .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
+            .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
+            .env("BERTH_LOG", "error")
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start berth agent"),
+    )
+}
+
 fn start_server(dir: &std::path::Path, port: u16) -> Process {
     start_server_with(dir, port, &[])
 }
@@ -228,16 +242,7 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
         .to_string();
     let client = berth_client::connect(&url, &token).await.expect("client");
     let registering = Instant::now();
-    let agent = Process(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["agent", "--server", &url, "--token", &token])
-            .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
-            .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
-            .env("BERTH_LOG", "warn")
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start berth agent"),
-    );
+    let agent = start_agent(&url, &token, nodes);
     let node_api: Api<Node> = Api::all(client.clone());
     loop {
         let list = node_api
@@ -359,16 +364,7 @@ async fn backlog(nodes: usize, count: usize) {
         .trim()
         .to_string();
     let client = berth_client::connect(&url, &token).await.expect("client");
-    let agent = Process(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["agent", "--server", &url, "--token", &token])
-            .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
-            .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
-            .env("BERTH_LOG", "error")
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start berth agent"),
-    );
+    let agent = start_agent(&url, &token, nodes);
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
     futures_util::stream::iter((0..count).map(|i| format!("backlog-{i}")))
         .for_each_concurrent(64, |name| {

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, DeleteParams};
 
-use crate::informer::{Informers, Kind};
+use crate::informer::{Informers, Kind, wait_for_change_or};
 
 /// Deletions in flight at once.
 const PARALLEL: usize = 16;
@@ -70,14 +70,7 @@ pub async fn run(client: kube::Client, informers: Informers, ttl: Duration) {
                 })
                 .await;
         }
-        let wait = next
-            .map(|at| at.duration_since(jiff::Timestamp::now()))
-            .and_then(|d| Duration::try_from(d).ok())
-            .unwrap_or(Duration::from_secs(3600));
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(wait) => {}
-        }
+        wait_for_change_or(&wake, next).await;
         // Expiry is not urgent: look at most once a second.
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

@@ -137,3 +137,16 @@ impl Informers {
         let _ = ready.wait_for(|r| *r).await;
     }
 }
+
+/// Waits for a change (`wake`) or until the wall-clock deadline `next` (the next time-based
+/// action: a toleration running out, an expiry), whichever comes first; an hour at most.
+pub async fn wait_for_change_or(wake: &Notify, next: Option<jiff::Timestamp>) {
+    let wait = next
+        .map(|at| at.duration_since(jiff::Timestamp::now()))
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .unwrap_or(std::time::Duration::from_secs(3600));
+    tokio::select! {
+        () = wake.notified() => {}
+        () = tokio::time::sleep(wait) => {}
+    }
+}

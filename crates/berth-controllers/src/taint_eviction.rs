@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::{Pod, Taint, Toleration};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::json;
 
-use crate::informer::{Informers, Kind};
+use crate::informer::{Informers, Kind, wait_for_change_or};
 
 fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
     let effect = toleration.effect.as_deref().unwrap_or("");
@@ -136,14 +136,7 @@ pub async fn run(client: kube::Client, informers: Informers) {
         if !tainted.is_empty() {
             evicted.retain(|uid| live.contains(uid));
         }
-        let wait = next
-            .map(|at| at.duration_since(jiff::Timestamp::now()))
-            .and_then(|d| Duration::try_from(d).ok())
-            .unwrap_or(Duration::from_secs(3600));
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(wait) => {}
-        }
+        wait_for_change_or(&wake, next).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
