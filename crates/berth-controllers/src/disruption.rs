@@ -16,27 +16,15 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchP
 use serde_json::{Value, json};
 
 use crate::informer::{Informers, Kind};
+use crate::pod_state::is_ready;
 
 /// How long an evicted pod is kept out of `currentHealthy` if its deletion is not seen.
 const DISRUPTION_TIMEOUT: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
-fn is_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
-        .is_some_and(|c| c.status == "True")
-}
-
-/// `value` of `total`, percentages rounded up.
+/// `value` of `total`, percentages rounded up (as upstream's disruption controller).
 fn scaled(value: &IntOrString, total: i64) -> i64 {
-    match value {
-        IntOrString::Int(n) => i64::from(*n),
-        IntOrString::String(s) => {
-            let pct: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
-            (pct * total + 99) / 100
-        }
-    }
+    let total = i32::try_from(total).unwrap_or(i32::MAX);
+    i64::from(crate::int_or_percent::resolve(value, total, true))
 }
 
 /// The replicas the controllers of `pods` want, if every pod has a scalable controller.

@@ -8,7 +8,8 @@
 //! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
 //!   from every dependent, then the finalizer is removed.
 //!
-//! Watched dependents and owners: Pods and ReplicaSets (the kinds with controllers today).
+//! Watched dependents and owners: Pods, ReplicaSets and Deployments (the kinds with
+//! controllers today).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -92,7 +93,12 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "ReplicaSet".into(),
         meta: r.metadata.clone(),
     });
-    pods.chain(sets).collect()
+    let deployments = informers.deployments.state().into_iter().map(|d| Item {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        meta: d.metadata.clone(),
+    });
+    pods.chain(sets).chain(deployments).collect()
 }
 
 struct Collector {
@@ -104,10 +110,14 @@ struct Collector {
 impl Collector {
     /// Whether the owner `reference` (from a dependent in `namespace`) still exists.
     async fn owner_exists(&mut self, reference: &OwnerReference, namespace: Option<&str>) -> bool {
-        if self
-            .confirmed
-            .get(&reference.uid)
-            .is_some_and(|at| at.elapsed() < CONFIRMED_FOR)
+        // Watched kinds are absent from the watch only briefly (just created) or for good:
+        // never trust an older confirmation for them.
+        let watched = matches!(reference.kind.as_str(), "Pod" | "ReplicaSet" | "Deployment");
+        if !watched
+            && self
+                .confirmed
+                .get(&reference.uid)
+                .is_some_and(|at| at.elapsed() < CONFIRMED_FOR)
         {
             return true;
         }
@@ -274,7 +284,7 @@ impl Collector {
 }
 
 pub async fn run(client: kube::Client, informers: Informers) {
-    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets]);
+    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets, Kind::Deployments]);
     informers.ready().await;
     let mut collector = Collector {
         client,

@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -28,6 +28,7 @@ pub enum Kind {
     Leases,
     Budgets,
     ReplicaSets,
+    Deployments,
     Events,
     Namespaces,
 }
@@ -42,6 +43,7 @@ pub struct Informers {
     pub leases: Store<Lease>,
     pub budgets: Store<PodDisruptionBudget>,
     pub replicasets: Store<ReplicaSet>,
+    pub deployments: Store<Deployment>,
     /// Core v1 Events (for their expiry).
     pub events: Store<Event>,
     pub namespaces: Store<Namespace>,
@@ -98,6 +100,11 @@ impl Informers {
                 Kind::ReplicaSets,
                 subscribers.clone(),
             ),
+            deployments: start(
+                Api::all(client.clone()),
+                Kind::Deployments,
+                subscribers.clone(),
+            ),
             events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
             namespaces: start(
                 Api::all(client.clone()),
@@ -114,6 +121,7 @@ impl Informers {
             let _ = stores.leases.wait_until_ready().await;
             let _ = stores.budgets.wait_until_ready().await;
             let _ = stores.replicasets.wait_until_ready().await;
+            let _ = stores.deployments.wait_until_ready().await;
             let _ = stores.events.wait_until_ready().await;
             let _ = stores.namespaces.wait_until_ready().await;
             let _ = ready_tx.send(true);
@@ -148,5 +156,13 @@ pub async fn wait_for_change_or(wake: &Notify, next: Option<jiff::Timestamp>) {
     tokio::select! {
         () = wake.notified() => {}
         () = tokio::time::sleep(wait) => {}
+    }
+}
+
+/// The earlier of two optional deadlines.
+pub fn earliest(a: Option<jiff::Timestamp>, b: Option<jiff::Timestamp>) -> Option<jiff::Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

@@ -14,17 +14,25 @@
 //! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
 //! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
 //!   deleting the least useful first).
+//! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
+//!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
 //! [`informer`] holds the watched state they share (one watch per kind); [`spawn_all`]
-//! starts them all.
+//! starts them all. [`pod_state`], [`ownership`] and [`int_or_percent`] are what the
+//! workload controllers share: readiness and availability, controller references and
+//! adoption, counts-or-percentages.
 
+pub mod deployment;
 pub mod disruption;
 pub mod event_ttl;
 pub mod garbage_collector;
 pub mod informer;
+pub mod int_or_percent;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod ownership;
 pub mod pod_gc;
+pub mod pod_state;
 pub mod replicaset;
 pub mod taint_eviction;
 
@@ -59,6 +67,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
+    tokio::spawn(deployment::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
     tokio::spawn(namespace::run(client.clone(), informers.clone()));
     tokio::spawn(event_ttl::run(

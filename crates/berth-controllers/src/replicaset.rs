@@ -20,11 +20,13 @@ use berth_api::selector::LabelSelector;
 use berth_client::events::{EventRecorder, EventType};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{ObjectReference, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-use crate::informer::{Informers, Kind};
+use crate::informer::{self, Informers, Kind};
+use crate::ownership::{self, controller_of, controller_reference};
+use crate::pod_state::{available_at, is_active, is_available, is_ready, ready_since};
 
 const EXPECTATION_TIMEOUT: Duration = Duration::from_secs(300);
 /// Pods created or deleted per ReplicaSet per pass (upstream's burst is 500).
@@ -61,39 +63,6 @@ impl Expectations {
     }
 }
 
-fn is_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
-        .is_some_and(|c| c.status == "True")
-}
-
-fn ready_since(pod: &Pod) -> Option<jiff::Timestamp> {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready" && c.status == "True"))
-        .and_then(|c| c.last_transition_time.as_ref())
-        .map(|t| t.0)
-}
-
-fn is_active(pod: &Pod) -> bool {
-    pod.metadata.deletion_timestamp.is_none()
-        && !matches!(
-            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        )
-}
-
-fn controller_of(pod: &Pod) -> Option<&OwnerReference> {
-    pod.metadata
-        .owner_references
-        .as_ref()?
-        .iter()
-        .find(|o| o.controller == Some(true))
-}
-
 /// Deletion order: the least useful pods first, as upstream's ActivePods ranking.
 fn deletion_rank(pod: &Pod) -> impl Ord {
     let scheduled = pod
@@ -127,17 +96,6 @@ fn deletion_rank(pod: &Pod) -> impl Ord {
     (scheduled, phase, ready, since, restarts, created)
 }
 
-fn owner_reference(rs: &ReplicaSet) -> OwnerReference {
-    OwnerReference {
-        api_version: "apps/v1".into(),
-        kind: "ReplicaSet".into(),
-        name: rs.metadata.name.clone().unwrap_or_default(),
-        uid: rs.metadata.uid.clone().unwrap_or_default(),
-        controller: Some(true),
-        block_owner_deletion: Some(true),
-    }
-}
-
 fn reference(rs: &ReplicaSet) -> ObjectReference {
     ObjectReference {
         api_version: Some("apps/v1".into()),
@@ -161,7 +119,7 @@ fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
             labels: meta.labels,
             annotations: meta.annotations,
             finalizers: meta.finalizers,
-            owner_references: Some(vec![owner_reference(rs)]),
+            owner_references: Some(vec![controller_reference(rs)]),
             ..ObjectMeta::default()
         },
         spec: template.spec,
@@ -175,6 +133,7 @@ pub async fn run(client: kube::Client, informers: Informers) {
     let events = EventRecorder::new(client.clone(), "replicaset-controller");
     let mut expectations: HashMap<String, Expectations> = HashMap::new();
     loop {
+        let mut next: Option<jiff::Timestamp> = None;
         let sets = informers.replicasets.state();
         let live: HashSet<String> = sets.iter().filter_map(|r| r.metadata.uid.clone()).collect();
         expectations.retain(|uid, _| live.contains(uid));
@@ -192,15 +151,15 @@ pub async fn run(client: kube::Client, informers: Informers) {
                 let candidates = by_namespace.get(namespace).cloned().unwrap_or_default();
                 let uid = rs.metadata.uid.clone().unwrap_or_default();
                 let expectation = expectations.entry(uid).or_default();
-                if let Err(e) = sync(&client, &events, rs, &candidates, expectation).await {
-                    tracing::debug!(replicaset = ?rs.metadata.name, error = %e, "syncing; will retry");
+                match sync(&client, &events, rs, &candidates, expectation).await {
+                    Ok(at) => next = informer::earliest(next, at),
+                    Err(e) => {
+                        tracing::debug!(replicaset = ?rs.metadata.name, error = %e, "syncing; will retry");
+                    }
                 }
             }
         }
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(30)) => {}
-        }
+        informer::wait_for_change_or(&wake, next).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -211,9 +170,9 @@ async fn sync(
     rs: &ReplicaSet,
     candidates: &[&Pod],
     expectation: &mut Expectations,
-) -> Result<(), kube::Error> {
+) -> Result<Option<jiff::Timestamp>, kube::Error> {
     if rs.metadata.deletion_timestamp.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let namespace = rs.metadata.namespace.clone().unwrap_or_default();
     let name = rs.metadata.name.clone().unwrap_or_default();
@@ -223,7 +182,7 @@ async fn sync(
         .ok()
         .and_then(|v| LabelSelector::from_json(&v).ok());
     let Some(selector) = selector.filter(|s| !s.is_empty()) else {
-        return Ok(());
+        return Ok(None);
     };
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
     let labels_of = |p: &Pod| p.metadata.labels.clone().unwrap_or_default();
@@ -231,40 +190,16 @@ async fn sync(
     let mut owned: Vec<&Pod> = Vec::new();
     for pod in candidates {
         let matches = selector.matches(&labels_of(pod));
-        match controller_of(pod) {
+        match controller_of(&pod.metadata) {
             Some(owner) if owner.uid == uid => {
                 if matches {
                     owned.push(pod);
                 } else {
-                    let refs: Vec<&OwnerReference> = pod
-                        .metadata
-                        .owner_references
-                        .iter()
-                        .flatten()
-                        .filter(|o| o.uid != uid)
-                        .collect();
-                    let patch =
-                        json!({"metadata": {"ownerReferences": refs, "uid": pod.metadata.uid}});
-                    pods_api
-                        .patch(
-                            pod.metadata.name.as_deref().unwrap_or_default(),
-                            &PatchParams::default(),
-                            &Patch::Merge(&patch),
-                        )
-                        .await?;
+                    ownership::release(&pods_api, &pod.metadata, &uid).await?;
                 }
             }
             None if matches && is_active(pod) => {
-                let mut refs = pod.metadata.owner_references.clone().unwrap_or_default();
-                refs.push(owner_reference(rs));
-                let patch = json!({"metadata": {"ownerReferences": refs, "uid": pod.metadata.uid}});
-                pods_api
-                    .patch(
-                        pod.metadata.name.as_deref().unwrap_or_default(),
-                        &PatchParams::default(),
-                        &Patch::Merge(&patch),
-                    )
-                    .await?;
+                ownership::adopt(&pods_api, &pod.metadata, controller_reference(rs)).await?;
                 owned.push(pod);
             }
             _ => {}
@@ -276,7 +211,7 @@ async fn sync(
         if active.len() < wanted {
             let missing = (wanted - active.len()).min(BURST);
             let Some(template) = pod_from_template(rs) else {
-                return Ok(());
+                return Ok(None);
             };
             expectation.since = Some(Instant::now());
             for _ in 0..missing {
@@ -326,7 +261,7 @@ async fn sync(
         }
     }
     // Status from what is observed now.
-    let min_ready = i64::from(spec.min_ready_seconds.unwrap_or(0));
+    let min_ready = spec.min_ready_seconds.unwrap_or(0);
     let now = jiff::Timestamp::now();
     let template_labels: BTreeMap<String, String> = spec
         .template
@@ -338,11 +273,14 @@ async fn sync(
     let ready = active.iter().filter(|p| is_ready(p)).count();
     let available = active
         .iter()
-        .filter(|p| {
-            is_ready(p)
-                && ready_since(p).is_some_and(|t| t.as_second() + min_ready <= now.as_second())
-        })
+        .filter(|p| is_available(p, min_ready, now))
         .count();
+    // The next pod to become available, for the next pass.
+    let next = active
+        .iter()
+        .filter(|p| is_ready(p) && !is_available(p, min_ready, now))
+        .filter_map(|p| available_at(p, min_ready))
+        .min();
     let fully_labeled = active
         .iter()
         .filter(|p| {
@@ -386,7 +324,7 @@ async fn sync(
         )
         .await?;
     }
-    Ok(())
+    Ok(next)
 }
 
 #[cfg(test)]

@@ -9,16 +9,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::watcher;
 use support::Cluster;
 
 async fn client(cluster: &Cluster) -> kube::Client {
-    let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig()).expect("read kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .expect("kube config");
-    kube::Client::try_from(config).expect("kube client")
+    cluster.kube_client().await
 }
 
 fn configmap(name: &str, value: &str) -> ConfigMap {
