@@ -218,6 +218,45 @@ pub fn apply(group: &str, kind: &str, body: &mut Map<String, Value>) {
     }
 }
 
+/// Labels a Job's pods carry and its generated selector matches (upstream's
+/// `generateSelector`): set on create unless `spec.manualSelector` is true.
+pub fn job_selector(body: &mut Map<String, Value>, uid: &str, name: &str) {
+    let Some(spec) = object(body, "spec") else {
+        return;
+    };
+    if spec.get("manualSelector") == Some(&Value::Bool(true)) {
+        return;
+    }
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
+    let Some(template) = object(spec, "template") else {
+        return;
+    };
+    let Some(metadata) = template
+        .entry("metadata")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+    else {
+        return;
+    };
+    let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+    if !labels.is_object() {
+        *labels = json!({});
+    }
+    if let Some(labels) = labels.as_object_mut() {
+        for (key, value) in [
+            ("batch.kubernetes.io/controller-uid", uid),
+            ("batch.kubernetes.io/job-name", name),
+            ("controller-uid", uid),
+            ("job-name", name),
+        ] {
+            labels.insert(key.into(), json!(value));
+        }
+    }
+}
+
 fn job_spec(spec: &mut Map<String, Value>) {
     let parallelism_set = spec.get("parallelism").is_some_and(|v| !v.is_null());
     let completions_set = spec.get("completions").is_some_and(|v| !v.is_null());
@@ -289,6 +328,33 @@ mod tests {
         ] {
             assert_eq!(pull_policy(image), policy, "{image}");
         }
+    }
+
+    #[test]
+    fn jobs_get_a_generated_selector_unless_manual() {
+        let mut body = json!({"spec": {"template": {"spec": {}}}});
+        let map = body.as_object_mut().map(std::mem::take).unwrap_or_default();
+        let mut map = map;
+        job_selector(&mut map, "u-1", "pi");
+        let v = Value::Object(map);
+        assert_eq!(
+            v["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
+            "u-1"
+        );
+        assert_eq!(
+            v["spec"]["template"]["metadata"]["labels"]["job-name"],
+            "pi"
+        );
+        let mut manual =
+            json!({"spec": {"manualSelector": true, "selector": {"matchLabels": {"a": "b"}}}})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        job_selector(&mut manual, "u-1", "pi");
+        assert_eq!(
+            Value::Object(manual)["spec"]["selector"]["matchLabels"]["a"],
+            "b"
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
 //!   from every dependent, then the finalizer is removed.
 //!
-//! Watched dependents and owners: Pods, ReplicaSets and Deployments (the kinds with
-//! controllers today).
+//! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs and CronJobs (the
+//! kinds with controllers today).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -98,7 +98,21 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "Deployment".into(),
         meta: d.metadata.clone(),
     });
-    pods.chain(sets).chain(deployments).collect()
+    let jobs = informers.jobs.state().into_iter().map(|j| Item {
+        api_version: "batch/v1".into(),
+        kind: "Job".into(),
+        meta: j.metadata.clone(),
+    });
+    let cronjobs = informers.cronjobs.state().into_iter().map(|j| Item {
+        api_version: "batch/v1".into(),
+        kind: "CronJob".into(),
+        meta: j.metadata.clone(),
+    });
+    pods.chain(sets)
+        .chain(deployments)
+        .chain(jobs)
+        .chain(cronjobs)
+        .collect()
 }
 
 struct Collector {
@@ -112,7 +126,10 @@ impl Collector {
     async fn owner_exists(&mut self, reference: &OwnerReference, namespace: Option<&str>) -> bool {
         // Watched kinds are absent from the watch only briefly (just created) or for good:
         // never trust an older confirmation for them.
-        let watched = matches!(reference.kind.as_str(), "Pod" | "ReplicaSet" | "Deployment");
+        let watched = matches!(
+            reference.kind.as_str(),
+            "Pod" | "ReplicaSet" | "Deployment" | "Job" | "CronJob"
+        );
         if !watched
             && self
                 .confirmed
@@ -284,7 +301,13 @@ impl Collector {
 }
 
 pub async fn run(client: kube::Client, informers: Informers) {
-    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets, Kind::Deployments]);
+    let wake = informers.subscribe(&[
+        Kind::Pods,
+        Kind::ReplicaSets,
+        Kind::Deployments,
+        Kind::Jobs,
+        Kind::CronJobs,
+    ]);
     informers.ready().await;
     let mut collector = Collector {
         client,

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -29,6 +30,8 @@ pub enum Kind {
     Budgets,
     ReplicaSets,
     Deployments,
+    Jobs,
+    CronJobs,
     Events,
     Namespaces,
 }
@@ -44,6 +47,8 @@ pub struct Informers {
     pub budgets: Store<PodDisruptionBudget>,
     pub replicasets: Store<ReplicaSet>,
     pub deployments: Store<Deployment>,
+    pub jobs: Store<Job>,
+    pub cronjobs: Store<CronJob>,
     /// Core v1 Events (for their expiry).
     pub events: Store<Event>,
     pub namespaces: Store<Namespace>,
@@ -105,6 +110,12 @@ impl Informers {
                 Kind::Deployments,
                 subscribers.clone(),
             ),
+            jobs: start(Api::all(client.clone()), Kind::Jobs, subscribers.clone()),
+            cronjobs: start(
+                Api::all(client.clone()),
+                Kind::CronJobs,
+                subscribers.clone(),
+            ),
             events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
             namespaces: start(
                 Api::all(client.clone()),
@@ -122,6 +133,8 @@ impl Informers {
             let _ = stores.budgets.wait_until_ready().await;
             let _ = stores.replicasets.wait_until_ready().await;
             let _ = stores.deployments.wait_until_ready().await;
+            let _ = stores.jobs.wait_until_ready().await;
+            let _ = stores.cronjobs.wait_until_ready().await;
             let _ = stores.events.wait_until_ready().await;
             let _ = stores.namespaces.wait_until_ready().await;
             let _ = ready_tx.send(true);

@@ -14,6 +14,8 @@
 //! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
 //! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
 //!   deleting the least useful first).
+//! - [`job`]: Jobs run pods to completion (parallelism, completions, Indexed, backoff,
+//!   deadlines, suspend); [`ttl_after_finished`] deletes finished Jobs after their TTL.
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
@@ -25,9 +27,11 @@
 pub mod deployment;
 pub mod disruption;
 pub mod event_ttl;
+pub mod expectations;
 pub mod garbage_collector;
 pub mod informer;
 pub mod int_or_percent;
+pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod ownership;
@@ -35,6 +39,7 @@ pub mod pod_gc;
 pub mod pod_state;
 pub mod replicaset;
 pub mod taint_eviction;
+pub mod ttl_after_finished;
 
 use std::time::Duration;
 
@@ -68,6 +73,8 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
     tokio::spawn(deployment::run(client.clone(), informers.clone()));
+    tokio::spawn(job::run(client.clone(), informers.clone()));
+    tokio::spawn(ttl_after_finished::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
     tokio::spawn(namespace::run(client.clone(), informers.clone()));
     tokio::spawn(event_ttl::run(

@@ -10,11 +10,10 @@
 //!   (`minReadySeconds`), `observedGeneration`; Events `SuccessfulCreate` / `SuccessfulDelete`.
 //!
 //! Invariant: a ReplicaSet's creates and deletes are not repeated before the watch has shown
-//! their effect (*expectations*), so a lagging store never makes it create twice; an
-//! expectation that is not met within five minutes is dropped, as upstream.
+//! their effect ([`Expectations`]), so a lagging store never makes it create twice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth_api::selector::LabelSelector;
 use berth_client::events::{EventRecorder, EventType};
@@ -24,47 +23,16 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
+use crate::expectations::Expectations;
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::{self, controller_of, controller_reference};
 use crate::pod_state::{available_at, is_active, is_available, is_ready, ready_since};
 
-const EXPECTATION_TIMEOUT: Duration = Duration::from_secs(300);
 /// Pods created or deleted per ReplicaSet per pass (upstream's burst is 500).
 const BURST: usize = 500;
 
-/// Creates and deletes a ReplicaSet is waiting to see.
-#[derive(Debug, Default)]
-struct Expectations {
-    adds: HashSet<String>,
-    deletes: HashSet<String>,
-    since: Option<Instant>,
-}
-
-impl Expectations {
-    fn satisfied(&mut self, pods: &[&Pod]) -> bool {
-        if self
-            .since
-            .is_some_and(|s| s.elapsed() > EXPECTATION_TIMEOUT)
-        {
-            *self = Expectations::default();
-        }
-        let names: HashSet<&str> = pods
-            .iter()
-            .filter_map(|p| p.metadata.name.as_deref())
-            .collect();
-        self.adds.retain(|name| !names.contains(name.as_str()));
-        self.deletes.retain(|uid| {
-            pods.iter().any(|p| {
-                p.metadata.uid.as_deref() == Some(uid.as_str())
-                    && p.metadata.deletion_timestamp.is_none()
-            })
-        });
-        self.adds.is_empty() && self.deletes.is_empty()
-    }
-}
-
 /// Deletion order: the least useful pods first, as upstream's ActivePods ranking.
-fn deletion_rank(pod: &Pod) -> impl Ord {
+pub(crate) fn deletion_rank(pod: &Pod) -> impl Ord {
     let scheduled = pod
         .spec
         .as_ref()
@@ -213,7 +181,6 @@ async fn sync(
             let Some(template) = pod_from_template(rs) else {
                 return Ok(None);
             };
-            expectation.since = Some(Instant::now());
             for _ in 0..missing {
                 match pods_api.create(&PostParams::default(), &template).await {
                     Ok(created) => {
@@ -224,7 +191,7 @@ async fn sync(
                             "SuccessfulCreate",
                             format!("Created pod: {pod_name}"),
                         );
-                        expectation.adds.insert(pod_name);
+                        expectation.created(pod_name);
                     }
                     Err(e) => {
                         events.record(
@@ -239,7 +206,6 @@ async fn sync(
             }
         } else if active.len() > wanted {
             active.sort_by_key(|p| deletion_rank(p));
-            expectation.since = Some(Instant::now());
             for pod in active.iter().take((active.len() - wanted).min(BURST)) {
                 let pod_name = pod.metadata.name.clone().unwrap_or_default();
                 match pods_api.delete(&pod_name, &DeleteParams::default()).await {
@@ -250,9 +216,7 @@ async fn sync(
                             "SuccessfulDelete",
                             format!("Deleted pod: {pod_name}"),
                         );
-                        expectation
-                            .deletes
-                            .insert(pod.metadata.uid.clone().unwrap_or_default());
+                        expectation.deleted(pod.metadata.uid.clone().unwrap_or_default());
                     }
                     Err(kube::Error::Api(e)) if e.code == 404 => {}
                     Err(e) => return Err(e),

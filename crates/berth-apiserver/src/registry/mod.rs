@@ -424,6 +424,10 @@ impl Registry {
         if rt.group.is_empty() && rt.plural == "pods" {
             self.admit_pod(&mut object).await?;
         }
+        if rt.group == "batch" && rt.plural == "jobs" {
+            let (uid, name) = (object.metadata.uid.clone(), object.metadata.name.clone());
+            berth_api::defaults::job_selector(&mut object.body, &uid, &name);
+        }
         if rt.group.is_empty() && rt.plural == "namespaces" {
             object
                 .body
@@ -447,6 +451,10 @@ impl Registry {
             if generated {
                 object.metadata.name =
                     format!("{}{}", object.metadata.generate_name, random_suffix());
+                if rt.group == "batch" && rt.plural == "jobs" {
+                    let (uid, name) = (object.metadata.uid.clone(), object.metadata.name.clone());
+                    berth_api::defaults::job_selector(&mut object.body, &uid, &name);
+                }
             }
             let name = object.metadata.name.clone();
             if let Err(message) = names::validate(&name, rule) {
