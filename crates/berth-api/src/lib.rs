@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod cidr;
 pub mod conversion;
+pub mod cron;
 pub mod defaults;
 pub mod managed_fields;
 pub mod names;

@@ -306,13 +306,33 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
                 causes.push(immutable("spec.template", &Value::String("…".into())));
             }
         }
-        ("batch", "CronJob")
-            if spec
-                .get("schedule")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty) =>
-        {
-            causes.push(required("spec.schedule"));
+        ("batch", "CronJob") => {
+            match spec.get("schedule").and_then(Value::as_str) {
+                None | Some("") => causes.push(required("spec.schedule")),
+                Some(schedule) if schedule.contains("TZ") => causes.push(invalid(
+                    "spec.schedule",
+                    &Value::String(schedule.into()),
+                    "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+                )),
+                Some(schedule) => {
+                    if let Err(e) = crate::cron::Schedule::parse(schedule) {
+                        causes.push(invalid(
+                            "spec.schedule",
+                            &Value::String(schedule.into()),
+                            &e.to_string(),
+                        ));
+                    }
+                }
+            }
+            if let Some(zone) = spec.get("timeZone").and_then(Value::as_str)
+                && jiff::tz::TimeZone::get(zone).is_err()
+            {
+                causes.push(invalid(
+                    "spec.timeZone",
+                    &Value::String(zone.into()),
+                    &format!("unknown time zone {zone}"),
+                ));
+            }
         }
         ("", "ConfigMap" | "Secret") => {
             for data in ["data", "binaryData", "stringData"] {

@@ -16,6 +16,8 @@
 //!   deleting the least useful first).
 //! - [`job`]: Jobs run pods to completion (parallelism, completions, Indexed, backoff,
 //!   deadlines, suspend); [`ttl_after_finished`] deletes finished Jobs after their TTL.
+//! - [`cronjob`]: CronJobs create Jobs on their schedule (time zones, concurrency policy,
+//!   starting deadline, history limits).
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
@@ -24,6 +26,7 @@
 //! workload controllers share: readiness and availability, controller references and
 //! adoption, counts-or-percentages.
 
+pub mod cronjob;
 pub mod deployment;
 pub mod disruption;
 pub mod event_ttl;
@@ -74,6 +77,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
     tokio::spawn(deployment::run(client.clone(), informers.clone()));
     tokio::spawn(job::run(client.clone(), informers.clone()));
+    tokio::spawn(cronjob::run(client.clone(), informers.clone()));
     tokio::spawn(ttl_after_finished::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
     tokio::spawn(namespace::run(client.clone(), informers.clone()));

@@ -186,8 +186,19 @@ impl Cluster {
     }
 
     /// Polls `check` until it returns a value, failing the test after [`DEADLINE`].
-    pub fn wait_until<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-        let deadline = Instant::now() + DEADLINE;
+    pub fn wait_until<T>(&self, what: &str, check: impl FnMut() -> Option<T>) -> T {
+        self.wait_until_within(DEADLINE, what, check)
+    }
+
+    /// Polls `check` until it returns a value, failing the test after `limit` (for
+    /// conditions bound to the wall clock, such as a cron schedule's next minute).
+    pub fn wait_until_within<T>(
+        &self,
+        limit: Duration,
+        what: &str,
+        mut check: impl FnMut() -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(value) = check() {
                 return value;
