@@ -8,8 +8,8 @@
 //! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
 //!   from every dependent, then the finalizer is removed.
 //!
-//! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs and CronJobs (the
-//! kinds with controllers today).
+//! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs, CronJobs,
+//! DaemonSets, StatefulSets and ControllerRevisions (the kinds with controllers today).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -108,8 +108,26 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "CronJob".into(),
         meta: j.metadata.clone(),
     });
+    let daemonsets = informers.daemonsets.state().into_iter().map(|d| Item {
+        api_version: "apps/v1".into(),
+        kind: "DaemonSet".into(),
+        meta: d.metadata.clone(),
+    });
+    let statefulsets = informers.statefulsets.state().into_iter().map(|d| Item {
+        api_version: "apps/v1".into(),
+        kind: "StatefulSet".into(),
+        meta: d.metadata.clone(),
+    });
+    let revisions = informers.revisions.state().into_iter().map(|r| Item {
+        api_version: "apps/v1".into(),
+        kind: "ControllerRevision".into(),
+        meta: r.metadata.clone(),
+    });
     pods.chain(sets)
         .chain(deployments)
+        .chain(daemonsets)
+        .chain(statefulsets)
+        .chain(revisions)
         .chain(jobs)
         .chain(cronjobs)
         .collect()
@@ -128,7 +146,14 @@ impl Collector {
         // never trust an older confirmation for them.
         let watched = matches!(
             reference.kind.as_str(),
-            "Pod" | "ReplicaSet" | "Deployment" | "Job" | "CronJob"
+            "Pod"
+                | "ReplicaSet"
+                | "Deployment"
+                | "Job"
+                | "CronJob"
+                | "DaemonSet"
+                | "StatefulSet"
+                | "ControllerRevision"
         );
         if !watched
             && self
@@ -307,6 +332,9 @@ pub async fn run(client: kube::Client, informers: Informers) {
         Kind::Deployments,
         Kind::Jobs,
         Kind::CronJobs,
+        Kind::DaemonSets,
+        Kind::StatefulSets,
+        Kind::Revisions,
     ]);
     informers.ready().await;
     let mut collector = Collector {

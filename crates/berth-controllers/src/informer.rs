@@ -8,10 +8,15 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{
+    ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
+};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{
+    Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::api::Api;
@@ -32,6 +37,13 @@ pub enum Kind {
     Deployments,
     Jobs,
     CronJobs,
+    DaemonSets,
+    StatefulSets,
+    Revisions,
+    Claims,
+    Services,
+    EndpointSlices,
+    Endpoints,
     Events,
     Namespaces,
 }
@@ -49,6 +61,13 @@ pub struct Informers {
     pub deployments: Store<Deployment>,
     pub jobs: Store<Job>,
     pub cronjobs: Store<CronJob>,
+    pub daemonsets: Store<DaemonSet>,
+    pub statefulsets: Store<StatefulSet>,
+    pub revisions: Store<ControllerRevision>,
+    pub claims: Store<PersistentVolumeClaim>,
+    pub services: Store<Service>,
+    pub endpoint_slices: Store<EndpointSlice>,
+    pub endpoints: Store<Endpoints>,
     /// Core v1 Events (for their expiry).
     pub events: Store<Event>,
     pub namespaces: Store<Namespace>,
@@ -116,6 +135,37 @@ impl Informers {
                 Kind::CronJobs,
                 subscribers.clone(),
             ),
+            daemonsets: start(
+                Api::all(client.clone()),
+                Kind::DaemonSets,
+                subscribers.clone(),
+            ),
+            statefulsets: start(
+                Api::all(client.clone()),
+                Kind::StatefulSets,
+                subscribers.clone(),
+            ),
+            revisions: start(
+                Api::all(client.clone()),
+                Kind::Revisions,
+                subscribers.clone(),
+            ),
+            claims: start(Api::all(client.clone()), Kind::Claims, subscribers.clone()),
+            services: start(
+                Api::all(client.clone()),
+                Kind::Services,
+                subscribers.clone(),
+            ),
+            endpoint_slices: start(
+                Api::all(client.clone()),
+                Kind::EndpointSlices,
+                subscribers.clone(),
+            ),
+            endpoints: start(
+                Api::all(client.clone()),
+                Kind::Endpoints,
+                subscribers.clone(),
+            ),
             events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
             namespaces: start(
                 Api::all(client.clone()),
@@ -135,6 +185,13 @@ impl Informers {
             let _ = stores.deployments.wait_until_ready().await;
             let _ = stores.jobs.wait_until_ready().await;
             let _ = stores.cronjobs.wait_until_ready().await;
+            let _ = stores.daemonsets.wait_until_ready().await;
+            let _ = stores.statefulsets.wait_until_ready().await;
+            let _ = stores.revisions.wait_until_ready().await;
+            let _ = stores.claims.wait_until_ready().await;
+            let _ = stores.services.wait_until_ready().await;
+            let _ = stores.endpoint_slices.wait_until_ready().await;
+            let _ = stores.endpoints.wait_until_ready().await;
             let _ = stores.events.wait_until_ready().await;
             let _ = stores.namespaces.wait_until_ready().await;
             let _ = ready_tx.send(true);

@@ -18,6 +18,8 @@
 //!   deadlines, suspend); [`ttl_after_finished`] deletes finished Jobs after their TTL.
 //! - [`cronjob`]: CronJobs create Jobs on their schedule (time zones, concurrency policy,
 //!   starting deadline, history limits).
+//! - [`daemonset`]: one pod per eligible node, rolling updates, ControllerRevision history
+//!   ([`history`]).
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
@@ -27,11 +29,14 @@
 //! adoption, counts-or-percentages.
 
 pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
 pub mod event_ttl;
 pub mod expectations;
 pub mod garbage_collector;
+pub mod hash;
+pub mod history;
 pub mod informer;
 pub mod int_or_percent;
 pub mod job;
@@ -77,6 +82,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
     tokio::spawn(deployment::run(client.clone(), informers.clone()));
     tokio::spawn(job::run(client.clone(), informers.clone()));
+    tokio::spawn(daemonset::run(client.clone(), informers.clone()));
     tokio::spawn(cronjob::run(client.clone(), informers.clone()));
     tokio::spawn(ttl_after_finished::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));

@@ -5,8 +5,8 @@
 //! - The new ReplicaSet is the oldest one whose template equals the Deployment's, ignoring
 //!   the `pod-template-hash` label; equality treats absent, null and empty values alike (as
 //!   upstream's semantic equality), so server defaulting never makes two templates differ.
-//! - The hash is a function of the template alone (and `status.collisionCount`), computed
-//!   over a canonical JSON form: the same template always gets the same ReplicaSet name.
+//! - The hash is a function of the template alone (and `status.collisionCount`), see
+//!   [`crate::hash`]: the same template always gets the same ReplicaSet name.
 
 use std::collections::BTreeMap;
 
@@ -24,68 +24,13 @@ const ROLLBACK_TO: &str = "deprecated.deployment.rollback.to";
 /// Longest `revision-history` annotation kept (upstream's default flag value).
 const REVISION_HISTORY_CHARS: usize = 2000;
 
-/// The characters upstream's `SafeEncodeString` maps digits onto (no vowels, no look-alikes).
-const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// `value` without nulls, empty objects and empty arrays, recursively.
-fn canonical(value: Value) -> Option<Value> {
-    match value {
-        Value::Null => None,
-        Value::Object(map) => {
-            let map: serde_json::Map<String, Value> = map
-                .into_iter()
-                .filter_map(|(k, v)| canonical(v).map(|v| (k, v)))
-                .collect();
-            (!map.is_empty()).then_some(Value::Object(map))
-        }
-        Value::Array(items) => {
-            let items: Vec<Value> = items
-                .into_iter()
-                .map(|v| canonical(v).unwrap_or(Value::Null))
-                .collect();
-            (!items.is_empty()).then_some(Value::Array(items))
-        }
-        other => Some(other),
-    }
-}
-
-/// Canonical JSON text with sorted keys.
-fn canonical_text(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let sorted: BTreeMap<&String, &Value> = map.iter().collect();
-            out.push('{');
-            for (i, (k, v)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical_text(v, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_text(v, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 /// The template in canonical form, without the hash label.
 fn comparable(template: &PodTemplateSpec) -> Option<Value> {
     let mut template = template.clone();
     if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
         labels.remove(HASH_LABEL);
     }
-    canonical(serde_json::to_value(template).ok()?)
+    crate::hash::canonical(serde_json::to_value(template).ok()?)
 }
 
 /// Whether two templates are equal, ignoring `pod-template-hash`.
@@ -93,30 +38,9 @@ pub fn equal_ignoring_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     comparable(a) == comparable(b)
 }
 
-/// The `pod-template-hash` of `template`: FNV-1a (32 bits) over its canonical form and the
-/// collision count, its decimal digits spelled in [`ALPHANUMS`].
+/// The `pod-template-hash` of `template` (without its own label) and the collision count.
 pub fn hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let mut text = String::new();
-    if let Some(value) = comparable(template) {
-        canonical_text(&value, &mut text);
-    }
-    let mut h: u32 = 0x811c_9dc5;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u32::from(*b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-    };
-    feed(text.as_bytes());
-    if let Some(count) = collision_count {
-        let mut bytes = [0u8; 8];
-        bytes[..4].copy_from_slice(&count.to_le_bytes());
-        feed(&bytes);
-    }
-    h.to_string()
-        .bytes()
-        .map(|d| char::from(ALPHANUMS[usize::from(d) % ALPHANUMS.len()]))
-        .collect()
+    crate::hash::of(comparable(template).as_ref(), collision_count)
 }
 
 /// The revision number an object's annotation records (0 when absent).
@@ -247,7 +171,6 @@ mod tests {
         assert_eq!(hash(&a, None), hash(&b, None));
         assert_ne!(hash(&a, None), hash(&c, None));
         assert_ne!(hash(&a, None), hash(&a, Some(1)));
-        assert!(hash(&a, None).bytes().all(|b| ALPHANUMS.contains(&b)));
     }
 
     #[test]

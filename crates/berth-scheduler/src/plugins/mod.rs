@@ -51,6 +51,21 @@ pub struct PodState {
     pub volumes: volume_node_affinity::VolumeState,
 }
 
+/// Whether a DaemonSet should run `pod` on `node` (upstream's `nodeShouldRunDaemonPod`):
+/// node name, node selector and required affinity, and NoSchedule/NoExecute taints. Resources
+/// and ports are the scheduler's to check when it binds the pod.
+pub fn daemon_eligible(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    node: &k8s_openapi::api::core::v1::Node,
+) -> bool {
+    let pod = PodInfo::from_pod(pod);
+    let node = NodeInfo::from_node(node);
+    node_name::filter(&pod, &node)
+        .and_then(|()| taint_toleration::filter(&pod, &node))
+        .and_then(|()| node_affinity::filter(&pod, &node))
+        .is_ok()
+}
+
 /// Every filter, in upstream's order (cheap and decisive first). The first rejection wins.
 pub fn filter(pod: &PodInfo, node: &NodeInfo, state: &PodState) -> Result<(), Vec<Rejection>> {
     node_unschedulable::filter(pod, node)
