@@ -9,7 +9,8 @@
 //!   from every dependent, then the finalizer is removed.
 //!
 //! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs, CronJobs,
-//! DaemonSets, StatefulSets and ControllerRevisions (the kinds with controllers today).
+//! DaemonSets, StatefulSets, ControllerRevisions and PersistentVolumeClaims (the kinds
+//! with controllers today).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -123,7 +124,13 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "ControllerRevision".into(),
         meta: r.metadata.clone(),
     });
+    let claims = informers.claims.state().into_iter().map(|c| Item {
+        api_version: "v1".into(),
+        kind: "PersistentVolumeClaim".into(),
+        meta: c.metadata.clone(),
+    });
     pods.chain(sets)
+        .chain(claims)
         .chain(deployments)
         .chain(daemonsets)
         .chain(statefulsets)
@@ -335,6 +342,7 @@ pub async fn run(client: kube::Client, informers: Informers) {
         Kind::DaemonSets,
         Kind::StatefulSets,
         Kind::Revisions,
+        Kind::Claims,
     ]);
     informers.ready().await;
     let mut collector = Collector {

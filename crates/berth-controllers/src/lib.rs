@@ -20,6 +20,8 @@
 //!   starting deadline, history limits).
 //! - [`daemonset`]: one pod per eligible node, rolling updates, ControllerRevision history
 //!   ([`history`]).
+//! - [`statefulset`]: ordered pods with stable names and claims, partitioned rolling
+//!   updates.
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
@@ -46,6 +48,7 @@ pub mod ownership;
 pub mod pod_gc;
 pub mod pod_state;
 pub mod replicaset;
+pub mod statefulset;
 pub mod taint_eviction;
 pub mod ttl_after_finished;
 
@@ -83,6 +86,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(deployment::run(client.clone(), informers.clone()));
     tokio::spawn(job::run(client.clone(), informers.clone()));
     tokio::spawn(daemonset::run(client.clone(), informers.clone()));
+    tokio::spawn(statefulset::run(client.clone(), informers.clone()));
     tokio::spawn(cronjob::run(client.clone(), informers.clone()));
     tokio::spawn(ttl_after_finished::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));

@@ -7,11 +7,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::Api;
-use kube::runtime::watcher;
-use support::Cluster;
+use support::{Cluster, PodWatcher};
 
 fn deployment(name: &str, image: &str, strategy: &str) -> String {
     format!(
@@ -30,96 +27,44 @@ struct Seen {
     max_templates: usize,
 }
 
-/// Watches the pods labelled `app=<app>` until dropped, recording [`Seen`].
+/// Watches the pods labelled `app=<app>` until finished, recording [`Seen`].
 struct PodWatch {
     seen: Arc<Mutex<Seen>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    watcher: PodWatcher,
 }
 
 impl PodWatch {
     fn start(cluster: &Cluster, app: &str) -> PodWatch {
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let kubeconfig_cluster = cluster.kubeconfig();
-        let selector = format!("app={app}");
         let record = seen.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let kubeconfig =
-                    kube::config::Kubeconfig::read_from(kubeconfig_cluster).expect("kubeconfig");
-                let config = kube::Config::from_custom_kubeconfig(
-                    kubeconfig,
-                    &kube::config::KubeConfigOptions::default(),
-                )
-                .await
-                .expect("config");
-                let client = kube::Client::try_from(config).expect("client");
-                let api: Api<Pod> = Api::namespaced(client, "default");
-                let (reader, writer) = kube::runtime::reflector::store();
-                let mut stream = kube::runtime::reflector::reflector(
-                    writer,
-                    watcher(api, watcher::Config::default().labels(&selector)),
-                )
-                .boxed();
-                let _ = ready_tx.send(());
-                let mut stopped = stopped;
-                // The store holds the full list only from InitDone on.
-                let mut listed = false;
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        item = stream.next() => {
-                            match item {
-                                None => break,
-                                Some(Ok(watcher::Event::InitDone)) => listed = true,
-                                _ => {}
-                            }
-                            if !listed { continue; }
-                            let pods = reader.state();
-                            let live: Vec<&Pod> = pods.iter().map(|p| p.as_ref()).filter(|p| p.metadata.deletion_timestamp.is_none()).collect();
-                            let ready = live.iter().filter(|p| is_ready(p)).count();
-                            let templates: BTreeSet<String> = pods.iter().filter_map(|p| p.metadata.labels.as_ref()?.get("pod-template-hash").cloned()).collect();
-                            let mut seen = record.lock().expect("seen");
-                            seen.max_pods = seen.max_pods.max(live.len());
-                            seen.min_ready = Some(seen.min_ready.map_or(ready, |m| m.min(ready)));
-                            seen.max_templates = seen.max_templates.max(templates.len());
-                        }
-                    }
-                }
-            });
+        let watcher = PodWatcher::start(cluster, &format!("app={app}"), move |_, pods| {
+            let live: Vec<&Pod> = pods
+                .iter()
+                .map(|p| p.as_ref())
+                .filter(|p| p.metadata.deletion_timestamp.is_none())
+                .collect();
+            let ready = live.iter().filter(|p| is_ready(p)).count();
+            let templates: BTreeSet<String> = pods
+                .iter()
+                .filter_map(|p| {
+                    p.metadata
+                        .labels
+                        .as_ref()?
+                        .get("pod-template-hash")
+                        .cloned()
+                })
+                .collect();
+            let mut seen = record.lock().expect("seen");
+            seen.max_pods = seen.max_pods.max(live.len());
+            seen.min_ready = Some(seen.min_ready.map_or(ready, |m| m.min(ready)));
+            seen.max_templates = seen.max_templates.max(templates.len());
         });
-        let _ = ready_rx.recv();
-        PodWatch {
-            seen,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        PodWatch { seen, watcher }
     }
 
     fn finish(mut self) -> Seen {
-        self.halt();
+        self.watcher.stop();
         std::mem::take(&mut *self.seen.lock().expect("seen"))
-    }
-
-    fn halt(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for PodWatch {
-    fn drop(&mut self) {
-        self.halt();
     }
 }
 

@@ -327,3 +327,101 @@ pub fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
     });
     rx
 }
+
+/// Watches the pods matching a label selector in `default` on a thread of its own, calling
+/// `on_event` with each change (after the initial list) and every pod then known; stops
+/// when dropped.
+pub struct PodWatcher {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// One change a [`PodWatcher`] saw.
+pub enum PodChange<'a> {
+    Applied(&'a k8s_openapi::api::core::v1::Pod),
+    Deleted(&'a k8s_openapi::api::core::v1::Pod),
+}
+
+impl PodWatcher {
+    pub fn start<F>(cluster: &Cluster, selector: &str, mut on_event: F) -> PodWatcher
+    where
+        F: FnMut(PodChange<'_>, &[std::sync::Arc<k8s_openapi::api::core::v1::Pod>])
+            + Send
+            + 'static,
+    {
+        use futures_util::StreamExt;
+        use kube::runtime::watcher;
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let kubeconfig = cluster.kubeconfig();
+        let selector = selector.to_string();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let kubeconfig =
+                    kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+                let config = kube::Config::from_custom_kubeconfig(
+                    kubeconfig,
+                    &kube::config::KubeConfigOptions::default(),
+                )
+                .await
+                .expect("config");
+                let client = kube::Client::try_from(config).expect("client");
+                let api: kube::Api<k8s_openapi::api::core::v1::Pod> =
+                    kube::Api::namespaced(client, "default");
+                let (reader, writer) = kube::runtime::reflector::store();
+                let mut stream = kube::runtime::reflector::reflector(
+                    writer,
+                    watcher(api, watcher::Config::default().labels(&selector)),
+                )
+                .boxed();
+                let _ = ready_tx.send(());
+                // The store holds the full list only from InitDone on.
+                let mut listed = false;
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        item = stream.next() => {
+                            let Some(item) = item else { break };
+                            let state = reader.state();
+                            match item {
+                                Ok(watcher::Event::InitDone) => listed = true,
+                                Ok(watcher::Event::Apply(pod)) if listed => {
+                                    on_event(PodChange::Applied(&pod), &state);
+                                }
+                                Ok(watcher::Event::Delete(pod)) if listed => {
+                                    on_event(PodChange::Deleted(&pod), &state);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            });
+        });
+        let _ = ready_rx.recv();
+        PodWatcher {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops watching and waits for the thread.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for PodWatcher {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
