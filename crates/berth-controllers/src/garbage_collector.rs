@@ -9,8 +9,8 @@
 //!   from every dependent, then the finalizer is removed.
 //!
 //! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs, CronJobs,
-//! DaemonSets, StatefulSets, ControllerRevisions and PersistentVolumeClaims (the kinds
-//! with controllers today).
+//! DaemonSets, StatefulSets, ControllerRevisions, PersistentVolumeClaims, Services and
+//! EndpointSlices (the kinds with controllers today).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -129,8 +129,20 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "PersistentVolumeClaim".into(),
         meta: c.metadata.clone(),
     });
+    let services = informers.services.state().into_iter().map(|r| Item {
+        api_version: "v1".into(),
+        kind: "Service".into(),
+        meta: r.metadata.clone(),
+    });
+    let slices = informers.endpoint_slices.state().into_iter().map(|r| Item {
+        api_version: "discovery.k8s.io/v1".into(),
+        kind: "EndpointSlice".into(),
+        meta: r.metadata.clone(),
+    });
     pods.chain(sets)
         .chain(claims)
+        .chain(services)
+        .chain(slices)
         .chain(deployments)
         .chain(daemonsets)
         .chain(statefulsets)
@@ -161,6 +173,9 @@ impl Collector {
                 | "DaemonSet"
                 | "StatefulSet"
                 | "ControllerRevision"
+                | "Service"
+                | "EndpointSlice"
+                | "PersistentVolumeClaim"
         );
         if !watched
             && self
@@ -343,6 +358,8 @@ pub async fn run(client: kube::Client, informers: Informers) {
         Kind::StatefulSets,
         Kind::Revisions,
         Kind::Claims,
+        Kind::Services,
+        Kind::EndpointSlices,
     ]);
     informers.ready().await;
     let mut collector = Collector {

@@ -22,6 +22,7 @@
 //!   ([`history`]).
 //! - [`statefulset`]: ordered pods with stable names and claims, partitioned rolling
 //!   updates.
+//! - [`endpoints`]: EndpointSlices and Endpoints of Services from the pods they select.
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
@@ -34,6 +35,7 @@ pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod disruption;
+pub mod endpoints;
 pub mod event_ttl;
 pub mod expectations;
 pub mod garbage_collector;
@@ -87,6 +89,7 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(job::run(client.clone(), informers.clone()));
     tokio::spawn(daemonset::run(client.clone(), informers.clone()));
     tokio::spawn(statefulset::run(client.clone(), informers.clone()));
+    tokio::spawn(endpoints::run(client.clone(), informers.clone()));
     tokio::spawn(cronjob::run(client.clone(), informers.clone()));
     tokio::spawn(ttl_after_finished::run(client.clone(), informers.clone()));
     tokio::spawn(garbage_collector::run(client.clone(), informers.clone()));
