@@ -8,7 +8,7 @@
 //! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
 //!   from every dependent, then the finalizer is removed.
 //!
-//! Watched dependents and owners: Pods, ReplicaSets, Deployments, Jobs, CronJobs,
+//! Watched dependents and owners: Pods, ReplicaSets, ReplicationControllers, Deployments, Jobs, CronJobs,
 //! DaemonSets, StatefulSets, ControllerRevisions, PersistentVolumeClaims, Services and
 //! EndpointSlices (the kinds with controllers today).
 
@@ -94,6 +94,15 @@ fn items(informers: &Informers) -> Vec<Item> {
         kind: "ReplicaSet".into(),
         meta: r.metadata.clone(),
     });
+    let controllers = informers
+        .replication_controllers
+        .state()
+        .into_iter()
+        .map(|r| Item {
+            api_version: "v1".into(),
+            kind: "ReplicationController".into(),
+            meta: r.metadata.clone(),
+        });
     let deployments = informers.deployments.state().into_iter().map(|d| Item {
         api_version: "apps/v1".into(),
         kind: "Deployment".into(),
@@ -140,6 +149,7 @@ fn items(informers: &Informers) -> Vec<Item> {
         meta: r.metadata.clone(),
     });
     pods.chain(sets)
+        .chain(controllers)
         .chain(claims)
         .chain(services)
         .chain(slices)
@@ -167,6 +177,7 @@ impl Collector {
             reference.kind.as_str(),
             "Pod"
                 | "ReplicaSet"
+                | "ReplicationController"
                 | "Deployment"
                 | "Job"
                 | "CronJob"
@@ -351,6 +362,7 @@ pub async fn run(client: kube::Client, informers: Informers) {
     let wake = informers.subscribe(&[
         Kind::Pods,
         Kind::ReplicaSets,
+        Kind::ReplicationControllers,
         Kind::Deployments,
         Kind::Jobs,
         Kind::CronJobs,

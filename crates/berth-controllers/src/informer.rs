@@ -14,7 +14,7 @@ use k8s_openapi::api::apps::v1::{
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, Service,
+    Endpoints, Event, Namespace, Node, PersistentVolumeClaim, Pod, ReplicationController, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -34,6 +34,7 @@ pub enum Kind {
     Leases,
     Budgets,
     ReplicaSets,
+    ReplicationControllers,
     Deployments,
     Jobs,
     CronJobs,
@@ -58,6 +59,7 @@ pub struct Informers {
     pub leases: Store<Lease>,
     pub budgets: Store<PodDisruptionBudget>,
     pub replicasets: Store<ReplicaSet>,
+    pub replication_controllers: Store<ReplicationController>,
     pub deployments: Store<Deployment>,
     pub jobs: Store<Job>,
     pub cronjobs: Store<CronJob>,
@@ -124,6 +126,11 @@ impl Informers {
                 Kind::ReplicaSets,
                 subscribers.clone(),
             ),
+            replication_controllers: start(
+                Api::all(client.clone()),
+                Kind::ReplicationControllers,
+                subscribers.clone(),
+            ),
             deployments: start(
                 Api::all(client.clone()),
                 Kind::Deployments,
@@ -182,6 +189,7 @@ impl Informers {
             let _ = stores.leases.wait_until_ready().await;
             let _ = stores.budgets.wait_until_ready().await;
             let _ = stores.replicasets.wait_until_ready().await;
+            let _ = stores.replication_controllers.wait_until_ready().await;
             let _ = stores.deployments.wait_until_ready().await;
             let _ = stores.jobs.wait_until_ready().await;
             let _ = stores.cronjobs.wait_until_ready().await;

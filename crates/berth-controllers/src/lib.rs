@@ -12,8 +12,8 @@
 //! - [`namespace`]: a deleted namespace is emptied, then finalized; every namespace gets
 //!   a `default` ServiceAccount.
 //! - [`event_ttl`]: Events expire an hour (`--event-ttl`) after their last update.
-//! - [`replicaset`]: ReplicaSets keep their number of pods (adopting, releasing, creating,
-//!   deleting the least useful first).
+//! - [`replicaset`]: ReplicaSets and ReplicationControllers keep their number of pods
+//!   (adopting, releasing, creating, deleting the least useful first).
 //! - [`job`]: Jobs run pods to completion (parallelism, completions, Indexed, backoff,
 //!   deadlines, suspend); [`ttl_after_finished`] deletes finished Jobs after their TTL.
 //! - [`cronjob`]: CronJobs create Jobs on their schedule (time zones, concurrency policy,
@@ -85,6 +85,10 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));
+    tokio::spawn(replicaset::run_replication_controllers(
+        client.clone(),
+        informers.clone(),
+    ));
     tokio::spawn(deployment::run(client.clone(), informers.clone()));
     tokio::spawn(job::run(client.clone(), informers.clone()));
     tokio::spawn(daemonset::run(client.clone(), informers.clone()));

@@ -1,11 +1,13 @@
-//! ReplicaSet controller: keeps `spec.replicas` pods matching the selector, owned by the
-//! ReplicaSet (ownerReferences with `controller: true`).
+//! ReplicaSet and ReplicationController controller: keeps `spec.replicas` pods matching the
+//! selector, owned by the set (ownerReferences with `controller: true`). ReplicationControllers
+//! differ only in their selector (a plain label map), so one loop serves both ([`Replicated`]).
 //!
 //! - Orphan pods that match the selector are adopted; owned pods that stop matching are
 //!   released, as upstream.
 //! - Too few active pods (not terminal, not being deleted): create from the template. Too
 //!   many: delete the least useful first — unscheduled, then pending, not ready, ready for the
-//!   shortest time, most restarted, newest.
+//!   shortest time, most restarted, newest. Creates go out concurrently in batches of 1, 2,
+//!   4, … (upstream's slow start); deletes all at once.
 //! - Status: `replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`
 //!   (`minReadySeconds`), `observedGeneration`; Events `SuccessfulCreate` / `SuccessfulDelete`.
 //!
@@ -17,10 +19,16 @@ use std::time::Duration;
 
 use berth_api::selector::LabelSelector;
 use berth_client::events::{EventRecorder, EventType};
+use futures_util::future::join_all;
+use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::{ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodTemplateSpec, ReplicationController};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Resource;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::runtime::reflector::Store;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::expectations::Expectations;
@@ -64,30 +72,112 @@ pub(crate) fn deletion_rank(pod: &Pod) -> impl Ord {
     (scheduled, phase, ready, since, restarts, created)
 }
 
-fn reference(rs: &ReplicaSet) -> ObjectReference {
+/// What the controller needs of a ReplicaSet or a ReplicationController: the two are the
+/// same machine with different selector shapes.
+pub(crate) trait Replicated:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + DeserializeOwned
+    + Serialize
+    + std::fmt::Debug
+{
+    fn replicas(&self) -> i32;
+    /// The selector; `None` when it is unset or invalid (nothing is managed then).
+    fn selector(&self) -> Option<LabelSelector>;
+    fn template(&self) -> Option<PodTemplateSpec>;
+    fn min_ready_seconds(&self) -> i32;
+    /// `(replicas, fullyLabeled, ready, available, observedGeneration)` as stored.
+    fn observed(&self) -> (i32, i32, i32, i32, Option<i64>);
+}
+
+impl Replicated for ReplicaSet {
+    fn replicas(&self) -> i32 {
+        self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+    }
+    fn selector(&self) -> Option<LabelSelector> {
+        let spec = self.spec.as_ref()?;
+        serde_json::to_value(&spec.selector)
+            .ok()
+            .and_then(|v| LabelSelector::from_json(&v).ok())
+    }
+    fn template(&self) -> Option<PodTemplateSpec> {
+        self.spec.as_ref()?.template.clone()
+    }
+    fn min_ready_seconds(&self) -> i32 {
+        self.spec
+            .as_ref()
+            .and_then(|s| s.min_ready_seconds)
+            .unwrap_or(0)
+    }
+    fn observed(&self) -> (i32, i32, i32, i32, Option<i64>) {
+        let s = self.status.clone().unwrap_or_default();
+        (
+            s.replicas,
+            s.fully_labeled_replicas.unwrap_or(0),
+            s.ready_replicas.unwrap_or(0),
+            s.available_replicas.unwrap_or(0),
+            s.observed_generation,
+        )
+    }
+}
+
+impl Replicated for ReplicationController {
+    fn replicas(&self) -> i32 {
+        self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+    }
+    fn selector(&self) -> Option<LabelSelector> {
+        // A plain label map; defaulted from the template's labels by the API server.
+        let labels = self.spec.as_ref()?.selector.clone()?;
+        LabelSelector::from_json(&json!({ "matchLabels": labels })).ok()
+    }
+    fn template(&self) -> Option<PodTemplateSpec> {
+        self.spec.as_ref()?.template.clone()
+    }
+    fn min_ready_seconds(&self) -> i32 {
+        self.spec
+            .as_ref()
+            .and_then(|s| s.min_ready_seconds)
+            .unwrap_or(0)
+    }
+    fn observed(&self) -> (i32, i32, i32, i32, Option<i64>) {
+        let s = self.status.clone().unwrap_or_default();
+        (
+            s.replicas,
+            s.fully_labeled_replicas.unwrap_or(0),
+            s.ready_replicas.unwrap_or(0),
+            s.available_replicas.unwrap_or(0),
+            s.observed_generation,
+        )
+    }
+}
+
+fn reference<K: Replicated>(owner: &K) -> ObjectReference {
     ObjectReference {
-        api_version: Some("apps/v1".into()),
-        kind: Some("ReplicaSet".into()),
-        namespace: rs.metadata.namespace.clone(),
-        name: rs.metadata.name.clone(),
-        uid: rs.metadata.uid.clone(),
-        resource_version: rs.metadata.resource_version.clone(),
+        api_version: Some(K::api_version(&()).into_owned()),
+        kind: Some(K::kind(&()).into_owned()),
+        namespace: owner.meta().namespace.clone(),
+        name: owner.meta().name.clone(),
+        uid: owner.meta().uid.clone(),
+        resource_version: owner.meta().resource_version.clone(),
         ..ObjectReference::default()
     }
 }
 
-/// A new pod from the ReplicaSet's template.
-fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
-    let template = rs.spec.as_ref()?.template.clone()?;
+/// A new pod from the owner's template.
+fn pod_from_template<K: Replicated>(owner: &K) -> Option<Pod> {
+    let template = owner.template()?;
     let meta = template.metadata.unwrap_or_default();
     Some(Pod {
         metadata: ObjectMeta {
-            generate_name: Some(format!("{}-", rs.metadata.name.clone().unwrap_or_default())),
-            namespace: rs.metadata.namespace.clone(),
+            generate_name: Some(format!(
+                "{}-",
+                owner.meta().name.clone().unwrap_or_default()
+            )),
+            namespace: owner.meta().namespace.clone(),
             labels: meta.labels,
             annotations: meta.annotations,
             finalizers: meta.finalizers,
-            owner_references: Some(vec![controller_reference(rs)]),
+            owner_references: Some(vec![controller_reference(owner)]),
             ..ObjectMeta::default()
         },
         spec: template.spec,
@@ -95,15 +185,47 @@ fn pod_from_template(rs: &ReplicaSet) -> Option<Pod> {
     })
 }
 
+/// The ReplicaSet controller.
 pub async fn run(client: kube::Client, informers: Informers) {
-    let wake = informers.subscribe(&[Kind::Pods, Kind::ReplicaSets]);
+    let store = informers.replicasets.clone();
+    run_for(
+        client,
+        informers,
+        store,
+        Kind::ReplicaSets,
+        "replicaset-controller",
+    )
+    .await;
+}
+
+/// The ReplicationController controller: the same loop over ReplicationControllers.
+pub async fn run_replication_controllers(client: kube::Client, informers: Informers) {
+    let store = informers.replication_controllers.clone();
+    run_for(
+        client,
+        informers,
+        store,
+        Kind::ReplicationControllers,
+        "replication-controller",
+    )
+    .await;
+}
+
+async fn run_for<K: Replicated>(
+    client: kube::Client,
+    informers: Informers,
+    owners: Store<K>,
+    kind: Kind,
+    component: &str,
+) {
+    let wake = informers.subscribe(&[Kind::Pods, kind]);
     informers.ready().await;
-    let events = EventRecorder::new(client.clone(), "replicaset-controller");
+    let events = EventRecorder::new(client.clone(), component);
     let mut expectations: HashMap<String, Expectations> = HashMap::new();
     loop {
         let mut next: Option<jiff::Timestamp> = None;
-        let sets = informers.replicasets.state();
-        let live: HashSet<String> = sets.iter().filter_map(|r| r.metadata.uid.clone()).collect();
+        let sets = owners.state();
+        let live: HashSet<String> = sets.iter().filter_map(|r| r.meta().uid.clone()).collect();
         expectations.retain(|uid, _| live.contains(uid));
         if !sets.is_empty() {
             let pods = informers.pods.state();
@@ -115,14 +237,14 @@ pub async fn run(client: kube::Client, informers: Informers) {
                     .push(pod);
             }
             for rs in &sets {
-                let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+                let namespace = rs.meta().namespace.as_deref().unwrap_or_default();
                 let candidates = by_namespace.get(namespace).cloned().unwrap_or_default();
-                let uid = rs.metadata.uid.clone().unwrap_or_default();
+                let uid = rs.meta().uid.clone().unwrap_or_default();
                 let expectation = expectations.entry(uid).or_default();
-                match sync(&client, &events, rs, &candidates, expectation).await {
+                match sync(&client, &events, rs.as_ref(), &candidates, expectation).await {
                     Ok(at) => next = informer::earliest(next, at),
                     Err(e) => {
-                        tracing::debug!(replicaset = ?rs.metadata.name, error = %e, "syncing; will retry");
+                        tracing::debug!(owner = ?rs.meta().name, error = %e, "syncing; will retry");
                     }
                 }
             }
@@ -132,24 +254,103 @@ pub async fn run(client: kube::Client, informers: Informers) {
     }
 }
 
-async fn sync(
+/// Creates `count` pods from `template`, as upstream: in batches of 1, 2, 4, … issued
+/// concurrently, stopping at the first batch with an error (a quota or admission failure
+/// then costs one request, not hundreds).
+async fn create_pods<K: Replicated>(
+    pods_api: &Api<Pod>,
+    events: &EventRecorder,
+    owner: &K,
+    template: &Pod,
+    count: usize,
+    expectation: &mut Expectations,
+) -> Result<(), kube::Error> {
+    let mut remaining = count;
+    let mut batch = 1;
+    while remaining > 0 {
+        let size = batch.min(remaining);
+        let params = PostParams::default();
+        let results = join_all((0..size).map(|_| pods_api.create(&params, template))).await;
+        let mut failure = None;
+        for result in results {
+            match result {
+                Ok(created) => {
+                    let pod_name = created.metadata.name.clone().unwrap_or_default();
+                    events.record(
+                        reference(owner),
+                        EventType::Normal,
+                        "SuccessfulCreate",
+                        format!("Created pod: {pod_name}"),
+                    );
+                    expectation.created(pod_name);
+                }
+                Err(e) => {
+                    events.record(
+                        reference(owner),
+                        EventType::Warning,
+                        "FailedCreate",
+                        format!("Error creating: {e}"),
+                    );
+                    failure = Some(e);
+                }
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        remaining -= size;
+        batch *= 2;
+    }
+    Ok(())
+}
+
+/// Deletes `pods` concurrently.
+async fn delete_pods<K: Replicated>(
+    pods_api: &Api<Pod>,
+    events: &EventRecorder,
+    owner: &K,
+    pods: &[&Pod],
+    expectation: &mut Expectations,
+) -> Result<(), kube::Error> {
+    let results = join_all(pods.iter().map(|pod| async move {
+        let pod_name = pod.metadata.name.clone().unwrap_or_default();
+        let result = pods_api.delete(&pod_name, &DeleteParams::default()).await;
+        (pod, pod_name, result)
+    }))
+    .await;
+    let mut failure = None;
+    for (pod, pod_name, result) in results {
+        match result {
+            Ok(_) => {
+                events.record(
+                    reference(owner),
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    format!("Deleted pod: {pod_name}"),
+                );
+                expectation.deleted(pod.metadata.uid.clone().unwrap_or_default());
+            }
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => failure = Some(e),
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+async fn sync<K: Replicated>(
     client: &kube::Client,
     events: &EventRecorder,
-    rs: &ReplicaSet,
+    rs: &K,
     candidates: &[&Pod],
     expectation: &mut Expectations,
 ) -> Result<Option<jiff::Timestamp>, kube::Error> {
-    if rs.metadata.deletion_timestamp.is_some() {
+    if rs.meta().deletion_timestamp.is_some() {
         return Ok(None);
     }
-    let namespace = rs.metadata.namespace.clone().unwrap_or_default();
-    let name = rs.metadata.name.clone().unwrap_or_default();
-    let uid = rs.metadata.uid.clone().unwrap_or_default();
-    let spec = rs.spec.clone().unwrap_or_default();
-    let selector = serde_json::to_value(&spec.selector)
-        .ok()
-        .and_then(|v| LabelSelector::from_json(&v).ok());
-    let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+    let namespace = rs.meta().namespace.clone().unwrap_or_default();
+    let name = rs.meta().name.clone().unwrap_or_default();
+    let uid = rs.meta().uid.clone().unwrap_or_default();
+    let Some(selector) = rs.selector().filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
@@ -174,64 +375,27 @@ async fn sync(
         }
     }
     let mut active: Vec<&Pod> = owned.iter().copied().filter(|p| is_active(p)).collect();
-    let wanted = usize::try_from(spec.replicas.unwrap_or(1).max(0)).unwrap_or(0);
+    let wanted = usize::try_from(rs.replicas().max(0)).unwrap_or(0);
     if expectation.satisfied(&owned) {
         if active.len() < wanted {
             let missing = (wanted - active.len()).min(BURST);
             let Some(template) = pod_from_template(rs) else {
                 return Ok(None);
             };
-            for _ in 0..missing {
-                match pods_api.create(&PostParams::default(), &template).await {
-                    Ok(created) => {
-                        let pod_name = created.metadata.name.clone().unwrap_or_default();
-                        events.record(
-                            reference(rs),
-                            EventType::Normal,
-                            "SuccessfulCreate",
-                            format!("Created pod: {pod_name}"),
-                        );
-                        expectation.created(pod_name);
-                    }
-                    Err(e) => {
-                        events.record(
-                            reference(rs),
-                            EventType::Warning,
-                            "FailedCreate",
-                            format!("Error creating: {e}"),
-                        );
-                        return Err(e);
-                    }
-                }
-            }
+            create_pods(&pods_api, events, rs, &template, missing, expectation).await?;
         } else if active.len() > wanted {
             active.sort_by_key(|p| deletion_rank(p));
-            for pod in active.iter().take((active.len() - wanted).min(BURST)) {
-                let pod_name = pod.metadata.name.clone().unwrap_or_default();
-                match pods_api.delete(&pod_name, &DeleteParams::default()).await {
-                    Ok(_) => {
-                        events.record(
-                            reference(rs),
-                            EventType::Normal,
-                            "SuccessfulDelete",
-                            format!("Deleted pod: {pod_name}"),
-                        );
-                        expectation.deleted(pod.metadata.uid.clone().unwrap_or_default());
-                    }
-                    Err(kube::Error::Api(e)) if e.code == 404 => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            let surplus = (active.len() - wanted).min(BURST);
+            delete_pods(&pods_api, events, rs, &active[..surplus], expectation).await?;
         }
     }
     // Status from what is observed now.
-    let min_ready = spec.min_ready_seconds.unwrap_or(0);
+    let min_ready = rs.min_ready_seconds();
     let now = jiff::Timestamp::now();
-    let template_labels: BTreeMap<String, String> = spec
-        .template
-        .as_ref()
-        .and_then(|t| t.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
+    let template_labels: BTreeMap<String, String> = rs
+        .template()
+        .and_then(|t| t.metadata)
+        .and_then(|m| m.labels)
         .unwrap_or_default();
     let active: Vec<&Pod> = owned.iter().copied().filter(|p| is_active(p)).collect();
     let ready = active.iter().filter(|p| is_ready(p)).count();
@@ -254,33 +418,24 @@ async fn sync(
                 .all(|(k, v)| labels.get(k) == Some(v))
         })
         .count();
-    let status = json!({
-        "replicas": active.len(),
-        "fullyLabeledReplicas": fully_labeled,
-        "readyReplicas": ready,
-        "availableReplicas": available,
-        "observedGeneration": rs.metadata.generation.unwrap_or(1),
-    });
-    let current = rs.status.clone().unwrap_or_default();
-    let changed = usize::try_from(current.replicas).ok() != Some(active.len())
-        || current
-            .fully_labeled_replicas
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-            != fully_labeled
-        || current
-            .ready_replicas
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-            != ready
-        || current
-            .available_replicas
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-            != available
-        || current.observed_generation != rs.metadata.generation;
-    if changed {
-        let api: Api<ReplicaSet> = Api::namespaced(client.clone(), &namespace);
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let generation = rs.meta().generation.unwrap_or(1);
+    let observed = (
+        count(active.len()),
+        count(fully_labeled),
+        count(ready),
+        count(available),
+        Some(generation),
+    );
+    if rs.observed() != observed {
+        let status = json!({
+            "replicas": active.len(),
+            "fullyLabeledReplicas": fully_labeled,
+            "readyReplicas": ready,
+            "availableReplicas": available,
+            "observedGeneration": generation,
+        });
+        let api: Api<K> = Api::namespaced(client.clone(), &namespace);
         api.patch_status(
             &name,
             &PatchParams::default(),

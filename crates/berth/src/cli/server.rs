@@ -150,7 +150,28 @@ async fn serve(
         server.local_service("system:kube-controller-manager"),
         "default",
     );
-    berth_controllers::spawn_all(controllers, components.controllers);
+    // The controllers get a thread of their own: a busy controller never delays the API
+    // server's requests, and its CPU time is its own (`berth-ctrl` in /proc).
+    let controller_config = components.controllers.clone();
+    std::thread::Builder::new()
+        .name("berth-ctrl".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!(error = %e, "starting the controllers' runtime");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                berth_controllers::spawn_all(controllers, controller_config);
+                std::future::pending::<()>().await;
+            });
+        })
+        .context("starting the controllers' thread")?;
     if components.scheduler {
         let scheduler = kube::Client::new(server.local_service("system:kube-scheduler"), "default");
         tokio::spawn(berth_scheduler::run(scheduler));
