@@ -1,9 +1,11 @@
 //! What Berth's components share as API clients, whether they run inside `berth server`
 //! (in-process transport) or on another machine (HTTPS): [`connect`] joins a server with a
-//! token, [`events`] records Kubernetes Events the way upstream's recorder does.
+//! token, [`events`] records Kubernetes Events the way upstream's recorder does, [`leader`]
+//! elects one active instance of a component through a Lease.
 
 pub mod connect;
 pub mod events;
+pub mod leader;
 
 pub use connect::{ConnectError, connect};
 pub use events::{EventRecorder, EventType};

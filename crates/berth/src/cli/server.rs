@@ -10,6 +10,7 @@ use anyhow::Context;
 use berth_api::cidr::Ipv4Cidr;
 use berth_apiserver::registry::PodAdmission;
 use berth_apiserver::{ApiServer, ApiServerConfig};
+use berth_client::leader::{LeaderElection, Timings, spawn_elected};
 use berth_store::DatastoreConfig;
 use berth_store::compactor::CompactionPolicy;
 use clap::Args;
@@ -150,31 +151,36 @@ async fn serve(
         server.local_service("system:kube-controller-manager"),
         "default",
     );
-    // The controllers get a thread of their own: a busy controller never delays the API
-    // server's requests, and its CPU time is its own (`berth-ctrl` in /proc).
+    // The controllers and the scheduler each get a thread of their own (`berth-ctrl`,
+    // `berth-sched` in /proc): a busy controller never delays the API server's requests. Each
+    // runs only while this server holds its Lease in kube-system, as upstream's
+    // kube-controller-manager and kube-scheduler do, so several servers can share a datastore.
+    let identity = LeaderElection::default_identity();
     let controller_config = components.controllers.clone();
-    std::thread::Builder::new()
-        .name("berth-ctrl".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    tracing::error!(error = %e, "starting the controllers' runtime");
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                berth_controllers::spawn_all(controllers, controller_config);
-                std::future::pending::<()>().await;
-            });
-        })
-        .context("starting the controllers' thread")?;
+    let election = LeaderElection::new(
+        controllers.clone(),
+        "kube-system",
+        "kube-controller-manager",
+        &identity,
+        Timings::default(),
+    );
+    spawn_elected("berth-ctrl", election, move || {
+        berth_controllers::spawn_all(controllers.clone(), controller_config.clone());
+    })
+    .context("starting the controllers' thread")?;
     if components.scheduler {
         let scheduler = kube::Client::new(server.local_service("system:kube-scheduler"), "default");
-        tokio::spawn(berth_scheduler::run(scheduler));
+        let election = LeaderElection::new(
+            scheduler.clone(),
+            "kube-system",
+            "kube-scheduler",
+            &identity,
+            Timings::default(),
+        );
+        spawn_elected("berth-sched", election, move || {
+            tokio::spawn(berth_scheduler::run(scheduler.clone()));
+        })
+        .context("starting the scheduler's thread")?;
     }
     tracing::info!(scheduler = components.scheduler, "controllers started");
     signals.wait().await;
