@@ -2,6 +2,7 @@
 
 mod agent;
 mod duration;
+mod image;
 mod server;
 
 use clap::{Parser, Subcommand};
@@ -23,11 +24,14 @@ enum Command {
     Server(server::ServerArgs),
     /// Run a node agent that joins a server (today: simulated nodes with --simulate).
     Agent(agent::AgentArgs),
+    /// Manage a node's images: import archives, list, remove.
+    Image(image::ImageArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Server(server) => server::run(server),
         Command::Agent(agent) => agent::run(agent),
+        Command::Image(image) => image::run(image),
     }
 }
