@@ -32,6 +32,7 @@ use crate::informer::{self, Informers, Kind};
 use crate::int_or_percent;
 use crate::ownership::{self, controller_of, controller_reference};
 use crate::pod_state::{is_active, is_available, is_ready, phase};
+use crate::retry::{Retries, key_of};
 
 const BACKOFF_BASE: i64 = 1;
 const BACKOFF_MAX: i64 = 900;
@@ -51,8 +52,10 @@ pub async fn run(client: kube::Client, informers: Informers) {
         client,
     };
     let mut memory: HashMap<String, Memory> = HashMap::new();
+    let mut retries = Retries::default();
     loop {
         let sets = informers.daemonsets.state();
+        retries.retain(&sets.iter().filter_map(|o| o.metadata.uid.clone()).collect());
         let live: HashSet<String> = sets.iter().filter_map(|d| d.metadata.uid.clone()).collect();
         memory.retain(|uid, _| live.contains(uid));
         let mut next = None;
@@ -75,13 +78,13 @@ pub async fn run(client: kube::Client, informers: Informers) {
                     .sync(ds, &nodes, &candidates, &owned_revisions, remembered)
                     .await;
                 match result {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(key_of(&ds.metadata));
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(daemonset = ?ds.metadata.name, error = %e, "syncing; will retry");
-                        let retry = jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::from_secs(1))
-                            .ok();
-                        next = informer::earliest(next, retry);
+                        next = informer::earliest(next, retries.failed(key_of(&ds.metadata)));
                     }
                 }
             }

@@ -29,7 +29,7 @@
 //! [`informer`] holds the watched state they share (one watch per kind); [`spawn_all`]
 //! starts them all. [`pod_state`], [`ownership`] and [`int_or_percent`] are what the
 //! workload controllers share: readiness and availability, controller references and
-//! adoption, counts-or-percentages.
+//! adoption, counts-or-percentages; [`retry`] spaces the retries of failed syncs.
 
 pub mod cronjob;
 pub mod daemonset;
@@ -50,6 +50,7 @@ pub mod ownership;
 pub mod pod_gc;
 pub mod pod_state;
 pub mod replicaset;
+pub mod retry;
 pub mod statefulset;
 pub mod taint_eviction;
 pub mod ttl_after_finished;

@@ -35,6 +35,7 @@ use crate::expectations::Expectations;
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::{self, controller_of, controller_reference};
 use crate::pod_state::{available_at, is_active, is_available, is_ready, ready_since};
+use crate::retry::Retries;
 
 /// Pods created or deleted per ReplicaSet per pass (upstream's burst is 500).
 const BURST: usize = 500;
@@ -222,11 +223,13 @@ async fn run_for<K: Replicated>(
     informers.ready().await;
     let events = EventRecorder::new(client.clone(), component);
     let mut expectations: HashMap<String, Expectations> = HashMap::new();
+    let mut retries = Retries::default();
     loop {
         let mut next: Option<jiff::Timestamp> = None;
         let sets = owners.state();
         let live: HashSet<String> = sets.iter().filter_map(|r| r.meta().uid.clone()).collect();
         expectations.retain(|uid, _| live.contains(uid));
+        retries.retain(&live);
         if !sets.is_empty() {
             let pods = informers.pods.state();
             let mut by_namespace: HashMap<&str, Vec<&Pod>> = HashMap::new();
@@ -240,11 +243,15 @@ async fn run_for<K: Replicated>(
                 let namespace = rs.meta().namespace.as_deref().unwrap_or_default();
                 let candidates = by_namespace.get(namespace).cloned().unwrap_or_default();
                 let uid = rs.meta().uid.clone().unwrap_or_default();
-                let expectation = expectations.entry(uid).or_default();
+                let expectation = expectations.entry(uid.clone()).or_default();
                 match sync(&client, &events, rs.as_ref(), &candidates, expectation).await {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(&uid);
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(owner = ?rs.meta().name, error = %e, "syncing; will retry");
+                        next = informer::earliest(next, retries.failed(&uid));
                     }
                 }
             }

@@ -30,6 +30,7 @@ use crate::history::{self, REVISION_LABEL};
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::{self, controller_of, controller_reference};
 use crate::pod_state::{is_available, is_ready, is_terminal, phase};
+use crate::retry::{Retries, key_of};
 
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
@@ -46,8 +47,10 @@ pub async fn run(client: kube::Client, informers: Informers) {
         events: EventRecorder::new(client.clone(), "statefulset-controller"),
         client,
     };
+    let mut retries = Retries::default();
     loop {
         let sets = informers.statefulsets.state();
+        retries.retain(&sets.iter().filter_map(|o| o.metadata.uid.clone()).collect());
         let mut next = None;
         if !sets.is_empty() {
             let pods = informers.pods.state();
@@ -72,13 +75,13 @@ pub async fn run(client: kube::Client, informers: Informers) {
                     .sync(set, &candidates, &owned_revisions, &claim_names)
                     .await
                 {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(key_of(&set.metadata));
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(statefulset = ?set.metadata.name, error = %e, "syncing; will retry");
-                        let retry = jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::from_secs(1))
-                            .ok();
-                        next = informer::earliest(next, retry);
+                        next = informer::earliest(next, retries.failed(key_of(&set.metadata)));
                     }
                 }
             }

@@ -21,6 +21,7 @@ use kube::api::{Api, DeleteParams, PostParams, PropagationPolicy};
 
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::controller_reference;
+use crate::retry::{Retries, key_of};
 use berth_api::cron::Schedule;
 
 pub const SCHEDULED_TIMESTAMP: &str = "batch.kubernetes.io/cronjob-scheduled-timestamp";
@@ -32,9 +33,16 @@ pub async fn run(client: kube::Client, informers: Informers) {
         events: EventRecorder::new(client.clone(), "cronjob-controller"),
         client,
     };
+    let mut retries = Retries::default();
     loop {
         let mut next = None;
         let cronjobs = informers.cronjobs.state();
+        retries.retain(
+            &cronjobs
+                .iter()
+                .filter_map(|o| o.metadata.uid.clone())
+                .collect(),
+        );
         if !cronjobs.is_empty() {
             let jobs = informers.jobs.state();
             let mut by_owner: HashMap<&str, Vec<&Job>> = HashMap::new();
@@ -47,13 +55,13 @@ pub async fn run(client: kube::Client, informers: Informers) {
                 let uid = cj.metadata.uid.as_deref().unwrap_or_default();
                 let owned = by_owner.get(uid).cloned().unwrap_or_default();
                 match controller.sync(cj, &owned).await {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(key_of(&cj.metadata));
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(cronjob = ?cj.metadata.name, error = %e, "syncing; will retry");
-                        let retry = jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::from_secs(1))
-                            .ok();
-                        next = informer::earliest(next, retry);
+                        next = informer::earliest(next, retries.failed(key_of(&cj.metadata)));
                     }
                 }
             }

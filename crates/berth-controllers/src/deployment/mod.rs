@@ -30,11 +30,9 @@ use serde_json::json;
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::{self, controlled_by, controller_of, controller_reference};
 use crate::pod_state::is_terminal;
+use crate::retry::{Retries, key_of};
 use rollout::{is_rolling, max_surge, replicas, size, total_size};
 pub use template::{HASH_LABEL, REVISION};
-
-/// Retry delay after a failed write that no watch event will signal.
-const RETRY: Duration = Duration::from_secs(1);
 
 pub async fn run(client: kube::Client, informers: Informers) {
     let wake = informers.subscribe(&[Kind::Deployments, Kind::ReplicaSets, Kind::Pods]);
@@ -43,9 +41,16 @@ pub async fn run(client: kube::Client, informers: Informers) {
         client: client.clone(),
         events: EventRecorder::new(client, "deployment-controller"),
     };
+    let mut retries = Retries::default();
     loop {
         let mut next = None;
         let deployments = informers.deployments.state();
+        retries.retain(
+            &deployments
+                .iter()
+                .filter_map(|o| o.metadata.uid.clone())
+                .collect(),
+        );
         if !deployments.is_empty() {
             let sets = informers.replicasets.state();
             let pods = informers.pods.state();
@@ -67,13 +72,13 @@ pub async fn run(client: kube::Client, informers: Informers) {
                 let ns = d.metadata.namespace.as_deref().unwrap_or_default();
                 let candidates = sets_by_ns.get(ns).cloned().unwrap_or_default();
                 match controller.sync(d, &candidates, &pods_by_owner).await {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(key_of(&d.metadata));
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(deployment = ?d.metadata.name, error = %e, "syncing; will retry");
-                        let retry = jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::try_from(RETRY).unwrap_or_default())
-                            .ok();
-                        next = informer::earliest(next, retry);
+                        next = informer::earliest(next, retries.failed(key_of(&d.metadata)));
                     }
                 }
             }

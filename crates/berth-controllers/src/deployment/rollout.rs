@@ -5,8 +5,8 @@
 //!
 //! Invariants (RollingUpdate): the sum of `spec.replicas` over all ReplicaSets never exceeds
 //! `replicas + maxSurge`, and old ReplicaSets are scaled down only as far as keeps
-//! `replicas - maxUnavailable` pods available (counted from ReplicaSet status, which lags
-//! reality only on the safe side).
+//! `replicas - maxUnavailable` pods available (counted from ReplicaSet status capped at each
+//! set's size, so that a status that lags a scale-down never counts pods about to go).
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -24,12 +24,15 @@ pub fn size(rs: &ReplicaSet) -> i32 {
     rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
 }
 
-/// `status.availableReplicas` of a ReplicaSet.
+/// The available pods a ReplicaSet can be counted on for: `status.availableReplicas`, but
+/// never more than `spec.replicas` — a ReplicaSet just scaled down still reports the pods it
+/// is about to delete, and counting them would let the next pass scale down again.
 pub fn available(rs: &ReplicaSet) -> i32 {
     rs.status
         .as_ref()
         .and_then(|s| s.available_replicas)
         .unwrap_or(0)
+        .min(size(rs))
 }
 
 /// Sum of `spec.replicas`.
@@ -91,7 +94,12 @@ pub fn new_rs_size(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>
     }
     let current_new = new.map(size).unwrap_or(0);
     let max_total = wanted + max_surge(d);
-    let current = total_size(all.iter().copied());
+    // A set scaled down still has its surplus pods until its controller deletes them
+    // (`status.replicas` says how many): they count against the surge.
+    let current: i32 = all
+        .iter()
+        .map(|rs| size(rs).max(rs.status.as_ref().map_or(0, |s| s.replicas)))
+        .sum();
     if current >= max_total {
         return current_new;
     }
@@ -322,6 +330,28 @@ mod tests {
         assert_eq!(new_rs_size(&d, &[&old, &new], Some(&new)), 1);
         // Nothing old left: straight to the full count.
         assert_eq!(new_rs_size(&d, &[&new], Some(&new)), 3);
+    }
+
+    #[test]
+    fn pods_a_scaled_down_set_has_not_deleted_yet_count_against_the_surge() {
+        let d = deployment(3, json!(1), json!(1));
+        // Old scaled 3 → 2 but still has 3 pods; the new set has 1: 4 pods, the maximum.
+        let mut old = rs("old", 1, 2, 3);
+        if let Some(status) = old.status.as_mut() {
+            status.replicas = 3;
+        }
+        let new = rs("new", 2, 1, 1);
+        assert_eq!(new_rs_size(&d, &[&new, &old], Some(&new)), 1);
+    }
+
+    #[test]
+    fn a_scaled_down_set_is_not_counted_for_pods_it_is_deleting() {
+        let d = deployment(3, json!(1), json!(1));
+        // The old set was just scaled 3 → 2; its status still shows 3 available.
+        let old = rs("old", 1, 2, 3);
+        let new = rs("new", 2, 1, 0);
+        let all = [&new, &old];
+        assert!(scale_down_old(&d, &all, &[&old]).is_empty());
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::expectations::Expectations;
 use crate::informer::{self, Informers, Kind};
 use crate::ownership::{self, controller_of, controller_reference};
 use crate::pod_state::{is_active, is_ready, phase};
+use crate::retry::{Retries, key_of};
 
 pub const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
 pub const INDEX_ANNOTATION: &str = "batch.kubernetes.io/job-completion-index";
@@ -53,8 +54,10 @@ pub async fn run(client: kube::Client, informers: Informers) {
         client,
     };
     let mut memory: HashMap<String, Memory> = HashMap::new();
+    let mut retries = Retries::default();
     loop {
         let jobs = informers.jobs.state();
+        retries.retain(&jobs.iter().filter_map(|o| o.metadata.uid.clone()).collect());
         let live: HashSet<String> = jobs.iter().filter_map(|j| j.metadata.uid.clone()).collect();
         memory.retain(|uid, _| live.contains(uid));
         let mut next = None;
@@ -71,10 +74,13 @@ pub async fn run(client: kube::Client, informers: Informers) {
                 let uid = job.metadata.uid.clone().unwrap_or_default();
                 let remembered = memory.entry(uid).or_default();
                 match controller.sync(job, &candidates, remembered).await {
-                    Ok(at) => next = informer::earliest(next, at),
+                    Ok(at) => {
+                        retries.succeeded(key_of(&job.metadata));
+                        next = informer::earliest(next, at);
+                    }
                     Err(e) => {
                         tracing::debug!(job = ?job.metadata.name, error = %e, "syncing; will retry");
-                        next = informer::earliest(next, after(1));
+                        next = informer::earliest(next, retries.failed(key_of(&job.metadata)));
                     }
                 }
             }
@@ -82,12 +88,6 @@ pub async fn run(client: kube::Client, informers: Informers) {
         informer::wait_for_change_or(&wake, next).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn after(seconds: i64) -> Option<jiff::Timestamp> {
-    jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_secs(seconds))
-        .ok()
 }
 
 fn now() -> Time {
