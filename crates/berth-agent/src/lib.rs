@@ -2,7 +2,8 @@
 //! which register Node objects, renew their Leases and move the pods bound to them through
 //! their lifecycle without starting containers. The agent that runs real containers arrives
 //! beside it, piece by piece: [`image`] is its image store (OCI layout, unpacked layers,
-//! archive import).
+//! archive import), [`runtime`] runs containers with runc through a per-container shim.
 
 pub mod image;
+pub mod runtime;
 pub mod simulated;

@@ -4,6 +4,7 @@ mod agent;
 mod duration;
 mod image;
 mod server;
+mod shim;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,9 @@ enum Command {
     Agent(agent::AgentArgs),
     /// Manage a node's images: import archives, list, remove.
     Image(image::ImageArgs),
+    /// The per-container process the agent starts (not for direct use).
+    #[command(hide = true)]
+    Shim(shim::ShimArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -33,5 +37,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Server(server) => server::run(server),
         Command::Agent(agent) => agent::run(agent),
         Command::Image(image) => image::run(image),
+        Command::Shim(shim) => shim::run(shim),
     }
 }
