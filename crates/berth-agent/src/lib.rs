@@ -4,6 +4,9 @@
 //! beside it, piece by piece: [`image`] is its image store (OCI layout, unpacked layers,
 //! archive import), [`runtime`] runs containers with runc through a per-container shim.
 
+pub mod heartbeat;
 pub mod image;
+pub mod network;
+pub mod node;
 pub mod runtime;
 pub mod simulated;

@@ -12,13 +12,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use berth_api::quantity::Quantity;
 use futures_util::{StreamExt, TryStreamExt};
-use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::{Node, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
@@ -30,9 +28,8 @@ pub const SIMULATED_LABEL: &str = "berth.dev/simulated";
 /// Annotation that makes a pod's containers exit with the given code after starting.
 pub const EXIT_CODE_ANNOTATION: &str = "berth.dev/simulated-exit-code";
 
-pub const LEASE_NAMESPACE: &str = "kube-node-lease";
-pub const LEASE_DURATION_SECONDS: i32 = 40;
-pub const RENEW_INTERVAL: Duration = Duration::from_secs(10);
+pub use crate::heartbeat::{LEASE_DURATION_SECONDS, LEASE_NAMESPACE, RENEW_INTERVAL};
+use crate::heartbeat::{now_rfc3339, ready_conditions};
 /// Concurrent API calls while registering or renewing many nodes.
 const PARALLEL: usize = 64;
 
@@ -79,13 +76,6 @@ pub fn parse_capacity(text: &str) -> Result<BTreeMap<String, String>, Simulation
     Ok(capacity)
 }
 
-fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .unwrap_or_else(|_| jiff::Timestamp::now())
-        .to_string()
-}
-
 /// The address a simulated node reports (100.64.0.0/10: never routed to by tests).
 fn node_ip(index: usize) -> String {
     format!("100.64.{}.{}", (index >> 8) & 0xff, index & 0xff)
@@ -98,39 +88,6 @@ struct Simulation {
     /// Pods whose Running status was written (by uid).
     started: Mutex<HashSet<String>>,
     next_pod_ip: AtomicU32,
-}
-
-fn ready_conditions(now: &str) -> Value {
-    let condition = |kind: &str, status: &str, reason: &str, message: &str| {
-        json!({"type": kind, "status": status, "reason": reason, "message": message,
-               "lastHeartbeatTime": now, "lastTransitionTime": now})
-    };
-    json!([
-        condition(
-            "MemoryPressure",
-            "False",
-            "KubeletHasSufficientMemory",
-            "kubelet has sufficient memory available"
-        ),
-        condition(
-            "DiskPressure",
-            "False",
-            "KubeletHasNoDiskPressure",
-            "kubelet has no disk pressure"
-        ),
-        condition(
-            "PIDPressure",
-            "False",
-            "KubeletHasSufficientPID",
-            "kubelet has sufficient PID available"
-        ),
-        condition(
-            "Ready",
-            "True",
-            "KubeletReady",
-            "kubelet is posting ready status"
-        ),
-    ])
 }
 
 impl Simulation {
@@ -188,43 +145,7 @@ impl Simulation {
                 &Patch::Merge(&self.node_status(index)),
             )
             .await?;
-        self.renew(name).await
-    }
-
-    async fn renew(&self, name: &str) -> Result<(), kube::Error> {
-        let leases: Api<Lease> = Api::namespaced(self.client.clone(), LEASE_NAMESPACE);
-        let now = MicroTime(jiff::Timestamp::now());
-        let patch = json!({"spec": {
-            "holderIdentity": name,
-            "leaseDurationSeconds": LEASE_DURATION_SECONDS,
-            "renewTime": now,
-        }});
-        match leases
-            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(e)) if e.code == 404 => {
-                let lease = Lease {
-                    metadata: ObjectMeta {
-                        name: Some(name.to_string()),
-                        namespace: Some(LEASE_NAMESPACE.into()),
-                        ..ObjectMeta::default()
-                    },
-                    spec: Some(LeaseSpec {
-                        holder_identity: Some(name.to_string()),
-                        lease_duration_seconds: Some(LEASE_DURATION_SECONDS),
-                        renew_time: Some(now),
-                        ..LeaseSpec::default()
-                    }),
-                };
-                leases
-                    .create(&PostParams::default(), &lease)
-                    .await
-                    .map(|_| ())
-            }
-            Err(e) => Err(e),
-        }
+        crate::heartbeat::renew_lease(&self.client, name).await
     }
 
     /// Renews every Lease each interval; re-asserts Ready on nodes something else changed.
@@ -239,7 +160,7 @@ impl Simulation {
                 .for_each_concurrent(PARALLEL, |(name, _)| {
                     let this = self.clone();
                     async move {
-                        if let Err(e) = this.renew(&name).await {
+                        if let Err(e) = crate::heartbeat::renew_lease(&this.client, &name).await {
                             tracing::warn!(node = name, error = %e, "renewing the node lease");
                         }
                     }
@@ -283,36 +204,6 @@ impl Simulation {
             {
                 tracing::warn!(node = name, error = %e, "reporting the node Ready");
             }
-        }
-    }
-
-    fn qos_class(pod: &Pod) -> &'static str {
-        let containers = pod
-            .spec
-            .as_ref()
-            .map(|s| s.containers.clone())
-            .unwrap_or_default();
-        let mut any = false;
-        let mut guaranteed = true;
-        for c in &containers {
-            let r = c.resources.clone().unwrap_or_default();
-            let requests = r.requests.unwrap_or_default();
-            let limits = r.limits.unwrap_or_default();
-            any |= !requests.is_empty() || !limits.is_empty();
-            for resource in ["cpu", "memory"] {
-                let limit = limits.get(resource);
-                let request = requests.get(resource).or(limit);
-                if limit.is_none() || request != limit {
-                    guaranteed = false;
-                }
-            }
-        }
-        if !any {
-            "BestEffort"
-        } else if guaranteed {
-            "Guaranteed"
-        } else {
-            "Burstable"
         }
     }
 
@@ -450,7 +341,7 @@ impl Simulation {
             "startTime": now,
             "containerStatuses": containers,
             "initContainerStatuses": init,
-            "qosClass": Self::qos_class(pod),
+            "qosClass": crate::heartbeat::qos_class(pod),
         })
     }
 

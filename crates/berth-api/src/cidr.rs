@@ -38,6 +38,24 @@ impl Ipv4Cidr {
         u32::from(ip) & mask == self.network
     }
 
+    /// The `n`th subnet of prefix length `prefix` inside this network (`10.42.0.0/16`,
+    /// 24, 3 → `10.42.3.0/24`), if there is one.
+    pub fn subnet(&self, prefix: u8, n: u64) -> Option<Ipv4Cidr> {
+        if prefix < self.prefix || prefix > 32 {
+            return None;
+        }
+        let count = 1u64 << (prefix - self.prefix);
+        if n >= count {
+            return None;
+        }
+        let step = 1u64 << (32 - u32::from(prefix));
+        let network = u64::from(self.network) + n * step;
+        Some(Ipv4Cidr {
+            network: u32::try_from(network).ok()?,
+            prefix,
+        })
+    }
+
     /// The position of `ip` in the network.
     pub fn offset(&self, ip: Ipv4Addr) -> Option<u64> {
         self.contains(ip)
@@ -77,6 +95,17 @@ impl fmt::Display for Ipv4Cidr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subnets_are_carved_in_order() {
+        let cluster: Ipv4Cidr = "10.42.0.0/16".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cluster.subnet(24, 3).map(|c| c.to_string()),
+            Some("10.42.3.0/24".into())
+        );
+        assert_eq!(cluster.subnet(24, 256), None);
+        assert_eq!(cluster.subnet(8, 0), None);
+    }
 
     #[test]
     fn parses_and_indexes() {

@@ -1,6 +1,7 @@
 //! Berth's controllers, each a level-triggered loop over watched state: it recomputes what
 //! should be from what is, writes only differences, and is safe to restart at any point.
 //!
+//! - [`node_ipam`]: each real node gets a /24 of the cluster CIDR as its podCIDR.
 //! - [`node_lifecycle`]: Ready from Lease renewals; NotReady/Unknown and the matching taints;
 //!   pods on lost nodes marked not Ready.
 //! - [`taint_eviction`]: pods on nodes with NoExecute taints are deleted after their
@@ -45,6 +46,7 @@ pub mod informer;
 pub mod int_or_percent;
 pub mod job;
 pub mod namespace;
+pub mod node_ipam;
 pub mod node_lifecycle;
 pub mod ownership;
 pub mod pod_gc;
@@ -64,6 +66,8 @@ pub struct ControllerConfig {
     pub node_monitor_grace_period: Duration,
     /// `--event-ttl`: how long an Event is kept after its last update.
     pub event_ttl: Duration,
+    /// `--cluster-cidr`: nodes' pod ranges are carved from it.
+    pub cluster_cidr: Option<berth_api::cidr::Ipv4Cidr>,
 }
 
 impl Default for ControllerConfig {
@@ -71,6 +75,7 @@ impl Default for ControllerConfig {
         ControllerConfig {
             node_monitor_grace_period: Duration::from_secs(50),
             event_ttl: Duration::from_secs(3600),
+            cluster_cidr: None,
         }
     }
 }
@@ -83,6 +88,9 @@ pub fn spawn_all(client: kube::Client, config: ControllerConfig) {
         informers.clone(),
         config.node_monitor_grace_period,
     ));
+    if let Some(cidr) = config.cluster_cidr {
+        tokio::spawn(node_ipam::run(client.clone(), informers.clone(), cidr));
+    }
     tokio::spawn(taint_eviction::run(client.clone(), informers.clone()));
     tokio::spawn(disruption::run(client.clone(), informers.clone()));
     tokio::spawn(replicaset::run(client.clone(), informers.clone()));

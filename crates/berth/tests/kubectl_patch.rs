@@ -252,15 +252,19 @@ fn edit_diff_and_replace() {
 #[test]
 fn concurrent_writers_conflict_and_lose_nothing() {
     let cluster = Cluster::start();
-    cluster.write("deploy.yaml", DEPLOYMENT);
-    cluster.kubectl(&["apply", "-f", "deploy.yaml"]).ok();
-    let rv = jsonpath(&cluster, "{.metadata.resourceVersion}");
+    // A ConfigMap: no controller writes it, so only the 50 writers race.
+    cluster.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: race}\ndata: {k: v}\n",
+    );
+    cluster.kubectl(&["apply", "-f", "cm.yaml"]).ok();
+    let rv = cluster.jsonpath(&["configmap", "race"], "{.metadata.resourceVersion}");
     // 50 writers replace the object, all from the same resourceVersion: exactly one wins,
     // every other gets 409 Conflict.
     let children: Vec<_> = (0..50)
         .map(|i| {
             let body = format!(
-                "{{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{{\"name\":\"web\",\"namespace\":\"default\",\"resourceVersion\":\"{rv}\",\"annotations\":{{\"writer\":\"{i}\"}}}},\"spec\":{{\"replicas\":2,\"selector\":{{\"matchLabels\":{{\"app\":\"web\"}}}},\"template\":{{\"metadata\":{{\"labels\":{{\"app\":\"web\"}}}},\"spec\":{{\"containers\":[{{\"name\":\"web\",\"image\":\"busybox:1.36\"}}]}}}}}}}}"
+                "{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"race\",\"namespace\":\"default\",\"resourceVersion\":\"{rv}\",\"annotations\":{{\"writer\":\"{i}\"}}}},\"data\":{{\"k\":\"{i}\"}}}}"
             );
             let path = cluster.write(&format!("w{i}.json"), &body);
             cluster
@@ -288,8 +292,11 @@ fn concurrent_writers_conflict_and_lose_nothing() {
     }
     assert_eq!(winners.len(), 1, "exactly one writer wins: {winners:?}");
     assert_eq!(
-        jsonpath(&cluster, "{.metadata.annotations.writer}"),
-        winners[0].to_string()
+        cluster.jsonpath(
+            &["configmap", "race"],
+            "{.metadata.annotations.writer}/{.data.k}"
+        ),
+        format!("{0}/{0}", winners[0])
     );
 }
 

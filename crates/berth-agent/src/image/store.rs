@@ -48,6 +48,7 @@ pub struct Unpacked {
     pub layers: Vec<PathBuf>,
 }
 
+#[derive(Debug, Clone)]
 pub struct ImageStore {
     root: PathBuf,
 }

@@ -1,6 +1,6 @@
-//! `berth agent`: joins a server (`--server URL --token T | --token-file F`). With
-//! `--simulate N` it runs N simulated nodes (no containers) for tests, benchmarks and
-//! capacity planning; the agent that runs real containers comes with the node-agent work.
+//! `berth agent`: joins a server (`--server URL --token T | --token-file F`) as this machine's
+//! node, running pods in real containers. With `--simulate N` it runs N simulated nodes (no
+//! containers) instead, for tests, benchmarks and capacity planning.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,6 +41,75 @@ pub struct AgentArgs {
     /// A label for the node(s), key=value (repeatable).
     #[arg(long = "node-label")]
     node_labels: Vec<String>,
+
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+/// Settings of a real node (what `berth server` shares when it runs the agent too).
+#[derive(Debug, Args, Clone)]
+pub struct NodeArgs {
+    /// Folder for all state: the server's (SQLite datastore in server/db/) and the agent's
+    /// (images, containers, pod dirs in agent/).
+    #[arg(long, env = "BERTH_DATA_DIR", default_value = "/var/lib/berth")]
+    pub data_dir: PathBuf,
+
+    /// The address the node reports (default: the default route's interface address).
+    #[arg(long)]
+    pub node_ip: Option<String>,
+
+    /// Where the CNI plugins are.
+    #[arg(long, default_value = "/usr/lib/cni")]
+    pub cni_bin_dir: PathBuf,
+
+    /// The bridge pods attach to (at most 15 characters).
+    #[arg(long, default_value = "berth0")]
+    pub cni_bridge: String,
+
+    /// cgroup parent of every container.
+    #[arg(long, default_value = "berth")]
+    pub cgroup_root: String,
+
+    /// The cluster DNS address pods resolve through.
+    #[arg(long, default_value = "10.43.0.10")]
+    pub cluster_dns: String,
+
+    /// The cluster's DNS domain.
+    #[arg(long, default_value = "cluster.local")]
+    pub cluster_domain: String,
+}
+
+impl NodeArgs {
+    /// The node agent's configuration for node `name` with `labels`.
+    pub fn config(
+        &self,
+        name: String,
+        labels: BTreeMap<String, String>,
+    ) -> anyhow::Result<berth_agent::node::NodeConfig> {
+        if self.cni_bridge.is_empty() || self.cni_bridge.len() > 15 {
+            bail!(
+                "--cni-bridge {:?}: a bridge name has 1 to 15 characters",
+                self.cni_bridge
+            );
+        }
+        Ok(berth_agent::node::NodeConfig {
+            node_name: name,
+            data_dir: self.data_dir.clone(),
+            labels,
+            shim_program: std::env::current_exe()
+                .context("finding this program (for its shims)")?,
+            cni_plugin_dir: self.cni_bin_dir.clone(),
+            bridge: self.cni_bridge.clone(),
+            cgroup_root: self.cgroup_root.trim_matches('/').to_string(),
+            cluster_dns: self.cluster_dns.clone(),
+            cluster_domain: self.cluster_domain.clone(),
+            node_ip: self.node_ip.clone(),
+        })
+    }
+}
+
+pub(super) fn hostname_or(name: Option<&str>) -> String {
+    name.map(str::to_string).unwrap_or_else(hostname)
 }
 
 fn hostname() -> String {
@@ -58,11 +127,6 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
             .to_string(),
         (None, None) => bail!("give the server's token with --token or --token-file"),
     };
-    let Some(count) = args.simulate else {
-        bail!(
-            "this build runs simulated nodes only: add --simulate N (the agent that runs real containers is not built yet)"
-        );
-    };
     let mut labels = BTreeMap::new();
     for label in &args.node_labels {
         let (k, v) = label
@@ -70,6 +134,24 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--node-label {label:?} is not key=value"))?;
         labels.insert(k.to_string(), v.to_string());
     }
+    let Some(count) = args.simulate else {
+        let config = args
+            .node
+            .config(hostname_or(args.node_name.as_deref()), labels)?;
+        berth_agent::node::check_prerequisites(&config)?;
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        return runtime.block_on(async move {
+            let signals = ShutdownSignals::install()?;
+            let client = berth_client::connect(&args.server, &token)
+                .await
+                .with_context(|| format!("joining {}", args.server))?;
+            tokio::select! {
+                result = berth_agent::node::run(client, config) => result.context("running the node agent")?,
+                () = signals.wait() => tracing::info!("shutting down; containers keep running"),
+            }
+            Ok(())
+        });
+    };
     let config = SimulationConfig {
         prefix: args.node_name.clone().unwrap_or_else(hostname),
         count,

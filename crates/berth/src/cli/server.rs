@@ -19,10 +19,6 @@ use super::duration::parse_duration;
 
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// Folder for all server state (the SQLite datastore lives in server/db/).
-    #[arg(long, env = "BERTH_DATA_DIR", default_value = "/var/lib/berth")]
-    data_dir: PathBuf,
-
     /// Datastore: empty for embedded SQLite, sqlite:///path/to/file.db, or etcd as
     /// http://host:2379[,http://host2:2379].
     #[arg(long, env = "BERTH_DATASTORE_ENDPOINT")]
@@ -53,6 +49,10 @@ pub struct ServerArgs {
     #[arg(long)]
     tls_san: Vec<String>,
 
+    /// Pod addresses: each node gets a /24 of it.
+    #[arg(long, default_value = "10.42.0.0/16")]
+    cluster_cidr: Ipv4Cidr,
+
     /// Service addresses; the first one is the `kubernetes` Service's.
     #[arg(long, default_value = "10.43.0.0/16")]
     service_cidr: Ipv4Cidr,
@@ -60,6 +60,17 @@ pub struct ServerArgs {
     /// Don't run the node agent in this process (this machine runs no pods).
     #[arg(long)]
     disable_agent: bool,
+
+    /// This machine's node name (with the agent).
+    #[arg(long, env = "BERTH_NODE_NAME")]
+    node_name: Option<String>,
+
+    /// A label for this machine's node, key=value (repeatable).
+    #[arg(long = "node-label")]
+    node_labels: Vec<String>,
+
+    #[command(flatten)]
+    node: super::agent::NodeArgs,
 
     /// Don't run the scheduler in this process.
     #[arg(long)]
@@ -84,11 +95,11 @@ pub struct ServerArgs {
 
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     let mut config =
-        DatastoreConfig::from_endpoint(args.datastore_endpoint.as_deref(), &args.data_dir)?;
+        DatastoreConfig::from_endpoint(args.datastore_endpoint.as_deref(), &args.node.data_dir)?;
     config.compaction = (!args.etcd_compaction_interval.is_zero())
         .then(|| CompactionPolicy::with_window(args.etcd_compaction_interval));
     let api = ApiServerConfig {
-        data_dir: args.data_dir.clone(),
+        data_dir: args.node.data_dir.clone(),
         bind_address: args.bind_address,
         port: args.https_listen_port,
         tls_san: args.tls_san.clone(),
@@ -98,11 +109,29 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             unreachable_toleration_seconds: args.default_unreachable_toleration_seconds,
         },
     };
+    let agent = if args.disable_agent {
+        None
+    } else {
+        let mut labels = std::collections::BTreeMap::new();
+        for label in &args.node_labels {
+            let (k, v) = label
+                .split_once('=')
+                .with_context(|| format!("--node-label {label:?} is not key=value"))?;
+            labels.insert(k.to_string(), v.to_string());
+        }
+        let config = args
+            .node
+            .config(super::agent::hostname_or(args.node_name.as_deref()), labels)?;
+        berth_agent::node::check_prerequisites(&config)?;
+        Some(config)
+    };
     let components = Components {
+        agent,
         scheduler: !args.disable_scheduler,
         controllers: berth_controllers::ControllerConfig {
             node_monitor_grace_period: args.node_monitor_grace_period,
             event_ttl: args.event_ttl,
+            cluster_cidr: Some(args.cluster_cidr),
         },
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -111,6 +140,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
 
 /// What runs in-process beside the API server.
 struct Components {
+    agent: Option<berth_agent::node::NodeConfig>,
     scheduler: bool,
     controllers: berth_controllers::ControllerConfig,
 }
@@ -181,6 +211,18 @@ async fn serve(
             tokio::spawn(berth_scheduler::run(scheduler.clone()));
         })
         .context("starting the scheduler's thread")?;
+    }
+    if let Some(agent) = components.agent {
+        let node = agent.node_name.clone();
+        let client = kube::Client::new(
+            server.local_service(&format!("system:node:{node}")),
+            "default",
+        );
+        tokio::spawn(async move {
+            if let Err(e) = berth_agent::node::run(client, agent).await {
+                tracing::error!(error = %e, "the node agent stopped");
+            }
+        });
     }
     tracing::info!(scheduler = components.scheduler, "controllers started");
     signals.wait().await;

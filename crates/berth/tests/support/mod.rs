@@ -86,12 +86,28 @@ impl Drop for Agent {
 }
 
 impl Cluster {
+    /// A server without a node agent (no containers run on this machine).
     pub fn start() -> Cluster {
         Self::start_with(&[])
     }
 
-    /// Starts a server with extra flags.
+    /// Starts a server with extra flags, without its node agent.
     pub fn start_with(extra: &[&str]) -> Cluster {
+        let mut flags = extra.to_vec();
+        if !flags.contains(&"--disable-agent") {
+            flags.push("--disable-agent");
+        }
+        Self::start_server(&flags)
+    }
+
+    /// Starts a server that runs its node agent: real containers on this machine. `extra`
+    /// must make the node's names unique (`--cni-bridge`, `--cgroup-root`, `--cluster-cidr`,
+    /// `--node-name`).
+    pub fn start_with_agent(extra: &[&str]) -> Cluster {
+        Self::start_server(extra)
+    }
+
+    fn start_server(extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
         let port = free_port();

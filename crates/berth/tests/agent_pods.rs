@@ -1,0 +1,344 @@
+//! End-to-end: `berth server` with its node agent runs real containers (runc, CNI bridge,
+//! the demo image from busybox-static), driven by the real kubectl — an init container
+//! prepares a file an httpd then serves on the pod IP, a crashing container backs off, a
+//! SIGTERM-trapping one stops within its grace period, a missing command and a missing image
+//! are reported, and deleting the pods leaves no container, mount, namespace or address.
+//! Needs root, runc, containernetworking-plugins, busybox-static (scripts/install-packages).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::Cluster;
+
+const IMAGE: &str = "berth.local/demo/busybox:1";
+
+/// A /16 of 10.200–10.249 no route on this machine uses.
+fn free_cluster_cidr() -> String {
+    let routes = String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["-4", "route"])
+            .output()
+            .expect("ip route")
+            .stdout,
+    )
+    .into_owned();
+    let start = std::process::id() % 50;
+    (0..50)
+        .map(|i| 200 + (start + i) % 50)
+        .find(|n| !routes.contains(&format!("10.{n}.")))
+        .map(|n| format!("10.{n}.0.0/16"))
+        .expect("a free 10.x range")
+}
+
+/// Removes what the test's node left on the machine, even after a failure: runc
+/// containers, mounts under the data dir, the bridge, the cgroup parent.
+struct HostCleanup {
+    data_dir: PathBuf,
+    bridge: String,
+    cgroup_root: String,
+}
+
+impl Drop for HostCleanup {
+    fn drop(&mut self) {
+        let runc_root = self.data_dir.join("agent/runc");
+        let ids = Command::new("runc")
+            .arg("--root")
+            .arg(&runc_root)
+            .args(["list", "-q"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for id in ids.split_whitespace() {
+            let _ = Command::new("runc")
+                .arg("--root")
+                .arg(&runc_root)
+                .args(["delete", "--force", id])
+                .status();
+        }
+        for mount in mounts_under(&self.data_dir) {
+            let _ = Command::new("umount").args(["-l", &mount]).status();
+        }
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.bridge])
+            .stderr(std::process::Stdio::null())
+            .status();
+        if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
+            for h in hierarchies.flatten() {
+                let dir = h.path().join(&self.cgroup_root);
+                if let Ok(children) = std::fs::read_dir(&dir) {
+                    for child in children.flatten().filter(|c| c.path().is_dir()) {
+                        let _ = std::fs::remove_dir(child.path());
+                    }
+                }
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+    }
+}
+
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let dir = dir.to_string_lossy().into_owned();
+    table
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|m| m.starts_with(&dir))
+        .map(str::to_string)
+        .collect()
+}
+
+fn http_get(ip: &str, port: u16) -> Option<String> {
+    let mut stream = std::net::TcpStream::connect_timeout(
+        &format!("{ip}:{port}").parse().ok()?,
+        Duration::from_secs(2),
+    )
+    .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET / HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+fn pod(name: &str, spec: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n{spec}")
+}
+
+#[test]
+fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
+    let unique = std::process::id() % 100_000;
+    let bridge = format!("bt{unique}");
+    let cgroup_root = format!("berth-test-{unique}");
+    let cidr = free_cluster_cidr();
+    let node = format!("node-{unique}");
+    let cluster = Cluster::start_with_agent(&[
+        "--cluster-cidr",
+        &cidr,
+        "--cni-bridge",
+        &bridge,
+        "--cgroup-root",
+        &cgroup_root,
+        "--node-name",
+        &node,
+    ]);
+    let data_dir = cluster.path().join("data");
+    let _cleanup = HostCleanup {
+        data_dir: data_dir.clone(),
+        bridge: bridge.clone(),
+        cgroup_root: cgroup_root.clone(),
+    };
+    // The demo image, into this node's store.
+    let archive = cluster.path().join("demo.tar");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
+    assert!(
+        Command::new("bash")
+            .arg(script)
+            .arg(&archive)
+            .status()
+            .expect("make-demo-image")
+            .success()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["image", "import", "--data-dir"])
+        .arg(&data_dir)
+        .arg(&archive)
+        .output()
+        .expect("berth image import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The node: Ready, with a podCIDR and runc as its runtime.
+    cluster
+        .kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            &format!("node/{node}"),
+            "--timeout=60s",
+        ])
+        .ok();
+    let info = cluster.jsonpath(
+        &["node", &node],
+        "{.spec.podCIDR}|{.status.nodeInfo.containerRuntimeVersion}",
+    );
+    assert!(
+        info.starts_with(&cidr.replace(".0.0/16", ".0.0/24")),
+        "{info}"
+    );
+    assert!(info.contains("|runc://"), "{info}");
+
+    // An init container writes the page; httpd serves it on the pod IP.
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod(
+                "web",
+                &format!(
+                    "  volumes: [{{name: www, emptyDir: {{}}}}]\n  initContainers: [{{name: prepare, image: {IMAGE}, command: [sh, -c, 'echo made by init > /www/index.html'], volumeMounts: [{{name: www, mountPath: /www}}]}}]\n  containers: [{{name: httpd, image: {IMAGE}, command: [httpd, -f, -p, '8080', -h, /www], volumeMounts: [{{name: www, mountPath: /www}}]}}]\n"
+                ),
+            ),
+        )
+        .ok();
+    cluster
+        .kubectl(&["wait", "--for=condition=Ready", "pod/web", "--timeout=60s"])
+        .ok();
+    let ip = cluster.jsonpath(&["pod", "web"], "{.status.podIP}");
+    assert!(
+        ip.starts_with(&cidr[..cidr.len() - 6]),
+        "pod IP {ip} outside {cidr}"
+    );
+    let page = cluster.wait_until("the page on the pod IP", || {
+        http_get(&ip, 8080).filter(|r| r.contains("made by init"))
+    });
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    let init = cluster.jsonpath(
+        &["pod", "web"],
+        "{.status.initContainerStatuses[0].state.terminated.reason}/{.status.initContainerStatuses[0].state.terminated.exitCode}",
+    );
+    assert_eq!(init, "Completed/0");
+    let id = cluster.jsonpath(
+        &["pod", "web"],
+        "{.status.containerStatuses[0].containerID}",
+    );
+    assert!(id.starts_with("runc://"), "{id}");
+
+    // A crashing container: restarts with growing back-off, CrashLoopBackOff between.
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod("crash", &format!("  containers: [{{name: c, image: {IMAGE}, command: [sh, -c, 'echo boom; exit 2']}}]\n")),
+        )
+        .ok();
+    let seen = cluster.wait_until_within(Duration::from_secs(90), "two restarts and CrashLoopBackOff", || {
+        let s = cluster.jsonpath(
+            &["pod", "crash"],
+            "{.status.containerStatuses[0].restartCount}|{.status.containerStatuses[0].state.waiting.reason}|{.status.containerStatuses[0].lastState.terminated.exitCode}",
+        );
+        let parts: Vec<&str> = s.split('|').collect();
+        (parts.len() == 3 && parts[0].parse::<u32>().is_ok_and(|n| n >= 2) && parts[1] == "CrashLoopBackOff")
+            .then_some(s)
+    });
+    assert!(seen.ends_with("|2"), "{seen}");
+    let events = cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=crash",
+        ])
+        .ok()
+        .stdout;
+    assert!(events.contains("BackOff"), "{events}");
+
+    // A container that handles SIGTERM stops when deleted, well within its grace period.
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod("graceful", &format!("  terminationGracePeriodSeconds: 60\n  containers: [{{name: c, image: {IMAGE}, command: [sh, -c, 'trap \"echo bye; exit 0\" TERM; while true; do sleep 0.1; done']}}]\n")),
+        )
+        .ok();
+    cluster
+        .kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            "pod/graceful",
+            "--timeout=60s",
+        ])
+        .ok();
+    let started = Instant::now();
+    cluster
+        .kubectl(&["delete", "pod", "graceful", "--timeout=50s"])
+        .ok();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "deletion waited the grace period: {:?}",
+        started.elapsed()
+    );
+
+    // A command that does not exist, and an image that is not there.
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod(
+                "nocommand",
+                &format!(
+                    "  containers: [{{name: c, image: {IMAGE}, command: [/no/such/program]}}]\n"
+                ),
+            ),
+        )
+        .ok();
+    let message = cluster.wait_until("the start error", || {
+        let m = cluster.jsonpath(&["pod", "nocommand"], "{.status.containerStatuses[0].lastState.terminated.message}{.status.containerStatuses[0].state.terminated.message}");
+        (!m.is_empty()).then_some(m)
+    });
+    assert!(message.contains("/no/such/program"), "{message}");
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod(
+                "noimage",
+                "  containers: [{name: c, image: berth.local/nothing/here:1}]\n",
+            ),
+        )
+        .ok();
+    let waiting = cluster.wait_until("the image error", || {
+        let w = cluster.jsonpath(&["pod", "noimage"], "{.status.containerStatuses[0].state.waiting.reason}: {.status.containerStatuses[0].state.waiting.message}");
+        (w.starts_with("ErrImagePull") || w.starts_with("ImagePullBackOff")).then_some(w)
+    });
+    assert!(waiting.contains("berth.local/nothing/here:1"), "{waiting}");
+
+    // Deleting everything leaves nothing on the node.
+    cluster
+        .kubectl(&[
+            "delete",
+            "pods",
+            "--all",
+            "--grace-period=1",
+            "--timeout=60s",
+        ])
+        .ok();
+    cluster.wait_until("every pod gone", || {
+        cluster
+            .jsonpath(&["pods"], "{.items[*].metadata.name}")
+            .is_empty()
+            .then_some(())
+    });
+    let agent = data_dir.join("agent");
+    cluster.wait_until("containers and mounts gone", || {
+        let containers = std::fs::read_dir(agent.join("containers"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        let pods = std::fs::read_dir(agent.join("pods"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        (containers == 0 && pods == 0 && mounts_under(&data_dir).is_empty()).then_some(())
+    });
+    let runc = Command::new("runc")
+        .arg("--root")
+        .arg(agent.join("runc"))
+        .args(["list", "-q"])
+        .output()
+        .expect("runc list");
+    assert_eq!(String::from_utf8_lossy(&runc.stdout).trim(), "");
+    // host-local keeps one file per address in use.
+    let ipam = agent.join("cni/ipam/berth");
+    let leased: Vec<String> = std::fs::read_dir(&ipam)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        leased
+            .iter()
+            .all(|f| f == "lock" || f.starts_with("last_reserved_ip")),
+        "addresses still leased: {leased:?}"
+    );
+}
