@@ -162,6 +162,7 @@ impl ApiServer {
                 registry,
                 tokens,
                 ca_pem: Arc::from(pki.ca_cert_pem.as_str()),
+                agent_token: Arc::from(pki.token.as_str()),
             },
             auth,
         );

@@ -29,6 +29,8 @@ pub struct AppState {
     pub tokens: std::sync::Arc<crate::tokens::TokenIssuer>,
     /// The cluster CA (PEM), served unauthenticated at `/cacerts` for agents joining.
     pub ca_pem: Arc<str>,
+    /// The cluster token, presented to node agents when streaming from them.
+    pub agent_token: Arc<str>,
 }
 
 pub fn router(state: AppState, auth: Arc<Authenticator>) -> Router {
@@ -125,6 +127,7 @@ async fn resource(
         handlers::Context {
             user: user.as_ref(),
             tokens: &state.tokens,
+            agent_token: &state.agent_token,
         },
         &method,
         target,

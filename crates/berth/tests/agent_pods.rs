@@ -115,7 +115,12 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
     let cgroup_root = format!("berth-test-{unique}");
     let cidr = free_cluster_cidr();
     let node = format!("node-{unique}");
-    let cluster = Cluster::start_with_agent(&[
+    let kubelet_port = support::free_port().to_string();
+    let mut cluster = Cluster::start_with_agent(&[
+        "--node-ip",
+        "127.0.0.1",
+        "--kubelet-port",
+        &kubelet_port,
         "--cluster-cidr",
         &cidr,
         "--cni-bridge",
@@ -208,6 +213,75 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
     );
     assert!(id.starts_with("runc://"), "{id}");
 
+    // The agent dies (kill -9, with its server) and comes back: the container kept running,
+    // is re-adopted (same ID, no restart) and still serves.
+    cluster.restart();
+    cluster
+        .kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            &format!("node/{node}"),
+            "--timeout=60s",
+        ])
+        .ok();
+    cluster.wait_until("the pod re-adopted", || {
+        let now = cluster.jsonpath(
+            &["pod", "web"],
+            "{.status.containerStatuses[0].containerID}|{.status.containerStatuses[0].restartCount}|{.status.phase}",
+        );
+        (now == format!("{id}|0|Running")).then_some(())
+    });
+    assert!(
+        http_get(&ip, 8080).is_some_and(|r| r.contains("made by init")),
+        "not serving after the restart"
+    );
+    // Only one container of it ever ran.
+    let attempts = std::fs::read_dir(data_dir.join("agent/containers"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().contains("_httpd_"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(attempts, 1);
+
+    // Logs, through the API server from the agent: whole, tail, timestamps, follow.
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod("talk", &format!("  restartPolicy: Never\n  containers: [{{name: c, image: {IMAGE}, command: [sh, -c, 'for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done; echo oops >&2']}}]\n")),
+        )
+        .ok();
+    cluster.wait_until("talk to finish", || {
+        (cluster.jsonpath(&["pod", "talk"], "{.status.phase}") == "Succeeded").then_some(())
+    });
+    let all = cluster.kubectl(&["logs", "talk"]).ok().stdout;
+    assert_eq!(all, "line 1\nline 2\nline 3\nline 4\nline 5\noops\n");
+    let tail = cluster.kubectl(&["logs", "talk", "--tail=2"]).ok().stdout;
+    assert_eq!(tail, "line 5\noops\n");
+    let stamped = cluster
+        .kubectl(&["logs", "talk", "--tail=1", "--timestamps"])
+        .ok()
+        .stdout;
+    let (time, text) = stamped.trim_end().split_once(' ').expect("a timestamp");
+    assert!(
+        time.parse::<jiff::Timestamp>().is_ok() && text == "oops",
+        "{stamped}"
+    );
+    let followed = cluster.kubectl(&["logs", "-f", "talk"]).ok().stdout;
+    assert_eq!(
+        followed, all,
+        "a finished container's follow ends with its log"
+    );
+    let err = cluster
+        .kubectl(&["logs", "talk", "-c", "nope"])
+        .failed()
+        .stderr;
+    assert!(
+        err.contains("container nope is not valid for pod talk"),
+        "{err}"
+    );
+
     // A crashing container: restarts with growing back-off, CrashLoopBackOff between.
     cluster
         .kubectl_stdin(
@@ -225,6 +299,11 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
             .then_some(s)
     });
     assert!(seen.ends_with("|2"), "{seen}");
+    let previous = cluster
+        .kubectl(&["logs", "crash", "--previous"])
+        .ok()
+        .stdout;
+    assert_eq!(previous, "boom\n");
     let events = cluster
         .kubectl(&[
             "get",
@@ -251,6 +330,12 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
             "--timeout=60s",
         ])
         .ok();
+    let follower = cluster
+        .kubectl_command()
+        .args(["logs", "-f", "graceful"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl logs -f");
     let started = Instant::now();
     cluster
         .kubectl(&["delete", "pod", "graceful", "--timeout=50s"])
@@ -259,6 +344,11 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         started.elapsed() < Duration::from_secs(30),
         "deletion waited the grace period: {:?}",
         started.elapsed()
+    );
+    let out = follower.wait_with_output().expect("kubectl logs -f");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("bye"),
+        "no shutdown line: {out:?}"
     );
 
     // A command that does not exist, and an image that is not there.

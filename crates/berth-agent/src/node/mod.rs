@@ -9,8 +9,10 @@
 //! removes what belongs to pods that no longer exist.
 
 pub mod container;
+pub mod logs;
 pub mod machine;
 pub mod pod_worker;
+pub mod server;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -49,6 +51,10 @@ pub struct NodeConfig {
     pub cluster_domain: String,
     /// `--node-ip`; detected from the default route when unset.
     pub node_ip: Option<String>,
+    /// The agent's HTTPS port (logs), the kubelet's 10250 by default.
+    pub kubelet_port: u16,
+    /// The cluster token the API server presents to the agent's endpoint.
+    pub token: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +71,8 @@ pub enum NodeError {
     Runtime(#[from] crate::runtime::RuntimeError),
     #[error("missing prerequisite: {0}")]
     Prerequisite(String),
+    #[error(transparent)]
+    Serve(#[from] server::ServeError),
 }
 
 /// Checks what the agent needs on this machine, naming the package that provides it.
@@ -100,6 +108,7 @@ async fn register(
     client: &kube::Client,
     config: &NodeConfig,
     machine: &Machine,
+    fingerprint: &str,
 ) -> Result<(), kube::Error> {
     let nodes: Api<Node> = Api::all(client.clone());
     let name = &config.node_name;
@@ -110,10 +119,16 @@ async fn register(
         "kubernetes.io/arch".into(),
         crate::image::oci::host_platform().architecture,
     );
+    let annotations: BTreeMap<String, String> = [(
+        server::CERT_FINGERPRINT_ANNOTATION.to_string(),
+        fingerprint.to_string(),
+    )]
+    .into();
     let node = Node {
         metadata: ObjectMeta {
             name: Some(name.clone()),
             labels: Some(labels.clone()),
+            annotations: Some(annotations.clone()),
             ..ObjectMeta::default()
         },
         ..Node::default()
@@ -121,7 +136,7 @@ async fn register(
     match nodes.create(&PostParams::default(), &node).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 409 => {
-            let patch = json!({"metadata": {"labels": labels}});
+            let patch = json!({"metadata": {"labels": labels, "annotations": annotations}});
             nodes
                 .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
                 .await?;
@@ -146,7 +161,7 @@ async fn report_status(
             {"type": "InternalIP", "address": machine.internal_ip},
             {"type": "Hostname", "address": config.node_name},
         ],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": config.kubelet_port}},
         "nodeInfo": machine.node_info(),
     }});
     nodes
@@ -186,7 +201,29 @@ async fn pod_cidr(client: &kube::Client, name: &str) -> String {
 pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeError> {
     check_prerequisites(&config)?;
     let machine = Machine::probe(&config.data_dir, config.node_ip.as_deref()).await;
-    register(&client, &config, &machine)
+    let identity = server::ServingIdentity::generate(vec![
+        config.node_name.clone(),
+        machine.internal_ip.clone(),
+    ])?;
+    let fingerprint = identity.fingerprint.clone();
+    let runtime = Runtime::new(&config.data_dir, config.shim_program.clone())?;
+    let agent_dir = config.data_dir.join("agent");
+    let address = format!(
+        "{}:{}",
+        config.node_ip.as_deref().unwrap_or("0.0.0.0"),
+        config.kubelet_port
+    );
+    server::serve(
+        &address,
+        identity,
+        Arc::new(server::Endpoint {
+            token: config.token.clone(),
+            logs_dir: agent_dir.join("logs"),
+            runtime: runtime.clone(),
+        }),
+    )
+    .await?;
+    register(&client, &config, &machine, &fingerprint)
         .await
         .map_err(|source| NodeError::Register {
             node: config.node_name.clone(),
@@ -222,9 +259,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         pod_cidr = cidr,
         "pod network ready"
     );
-    let agent_dir = config.data_dir.join("agent");
     let images = ImageStore::open(&crate::image::store_root(&config.data_dir))?;
-    let runtime = Runtime::new(&config.data_dir, config.shim_program.clone())?;
     let cni = CniConfig::default_network(
         &config.cni_plugin_dir,
         &config.bridge,

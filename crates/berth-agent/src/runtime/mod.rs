@@ -268,13 +268,18 @@ async fn wait_for_process(pid: u32) {
     let Ok(pidfd) = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::NONBLOCK) else {
         return;
     };
+    if let Some(fd) = readable_fd(pidfd) {
+        let _ = fd.readable().await;
+    }
+}
+
+/// `fd` registered with the runtime's reactor for readability.
+pub(crate) fn readable_fd(
+    fd: std::os::fd::OwnedFd,
+) -> Option<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>> {
     // `with_interest` is deprecated because a borrowed fd could be closed under the reactor;
     // an `OwnedFd` moved in cannot be, which is the safety `register` asks for — and this
     // workspace forbids `unsafe`.
     #[allow(deprecated)]
-    let Ok(fd) = tokio::io::unix::AsyncFd::with_interest(pidfd, tokio::io::Interest::READABLE)
-    else {
-        return;
-    };
-    let _ = fd.readable().await;
+    tokio::io::unix::AsyncFd::with_interest(fd, tokio::io::Interest::READABLE).ok()
 }

@@ -8,6 +8,7 @@ mod delete;
 mod get;
 mod list;
 mod patch;
+mod pod_log;
 mod review;
 mod scale;
 mod token_request;
@@ -53,6 +54,15 @@ pub struct Query {
     pub grace_period_seconds: Option<i64>,
     pub propagation_policy: Option<String>,
     pub orphan_dependents: Option<bool>,
+    // pods/log
+    pub container: Option<String>,
+    pub follow: Option<bool>,
+    pub previous: Option<bool>,
+    pub timestamps: Option<bool>,
+    pub tail_lines: Option<i64>,
+    pub since_seconds: Option<i64>,
+    pub since_time: Option<String>,
+    pub limit_bytes: Option<i64>,
 }
 
 impl Query {
@@ -186,6 +196,8 @@ fn is_pods(target: &Target) -> bool {
 pub struct Context<'a> {
     pub user: Option<&'a User>,
     pub tokens: &'a TokenIssuer,
+    /// The cluster token, presented to node agents.
+    pub agent_token: &'a str,
 }
 
 pub async fn dispatch(
@@ -229,6 +241,9 @@ pub async fn dispatch(
         }
         Some("eviction") if is_pods(&target) => {
             return binding::evict(registry, &target, method, headers, body).await;
+        }
+        Some("log") if is_pods(&target) => {
+            return pod_log::log(registry, &target, method, &query, context.agent_token).await;
         }
         // The other subresources (log, exec, binding, eviction, …) come with their features.
         Some(sub) => {

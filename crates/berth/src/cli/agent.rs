@@ -77,6 +77,10 @@ pub struct NodeArgs {
     /// The cluster's DNS domain.
     #[arg(long, default_value = "cluster.local")]
     pub cluster_domain: String,
+
+    /// The agent's HTTPS port, through which the API server streams logs.
+    #[arg(long, default_value_t = 10250)]
+    pub kubelet_port: u16,
 }
 
 impl NodeArgs {
@@ -85,6 +89,7 @@ impl NodeArgs {
         &self,
         name: String,
         labels: BTreeMap<String, String>,
+        token: String,
     ) -> anyhow::Result<berth_agent::node::NodeConfig> {
         if self.cni_bridge.is_empty() || self.cni_bridge.len() > 15 {
             bail!(
@@ -104,6 +109,8 @@ impl NodeArgs {
             cluster_dns: self.cluster_dns.clone(),
             cluster_domain: self.cluster_domain.clone(),
             node_ip: self.node_ip.clone(),
+            kubelet_port: self.kubelet_port,
+            token,
         })
     }
 }
@@ -135,9 +142,11 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
         labels.insert(k.to_string(), v.to_string());
     }
     let Some(count) = args.simulate else {
-        let config = args
-            .node
-            .config(hostname_or(args.node_name.as_deref()), labels)?;
+        let config = args.node.config(
+            hostname_or(args.node_name.as_deref()),
+            labels,
+            token.clone(),
+        )?;
         berth_agent::node::check_prerequisites(&config)?;
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         return runtime.block_on(async move {

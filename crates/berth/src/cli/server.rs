@@ -121,7 +121,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         }
         let config = args
             .node
-            .config(super::agent::hostname_or(args.node_name.as_deref()), labels)?;
+            // The token is the server's own, known once it has started.
+            .config(
+                super::agent::hostname_or(args.node_name.as_deref()),
+                labels,
+                String::new(),
+            )?;
         berth_agent::node::check_prerequisites(&config)?;
         Some(config)
     };
@@ -212,7 +217,8 @@ async fn serve(
         })
         .context("starting the scheduler's thread")?;
     }
-    if let Some(agent) = components.agent {
+    if let Some(mut agent) = components.agent {
+        agent.token = server.pki.token.clone();
         let node = agent.node_name.clone();
         let client = kube::Client::new(
             server.local_service(&format!("system:node:{node}")),

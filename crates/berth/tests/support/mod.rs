@@ -24,6 +24,8 @@ pub struct Cluster {
     pub port: u16,
     child: Option<Child>,
     pub log: mpsc::Receiver<String>,
+    /// The server's extra flags, for [`Cluster::restart`].
+    extra: Vec<String>,
 }
 
 pub struct Run {
@@ -111,10 +113,24 @@ impl Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
         let port = free_port();
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (child, log) = Self::spawn_server(dir.path(), port, &extra);
+        let cluster = Cluster {
+            dir,
+            port,
+            child: Some(child),
+            log,
+            extra,
+        };
+        cluster.wait_for_log("API server ready");
+        cluster
+    }
+
+    fn spawn_server(dir: &Path, port: u16, extra: &[String]) -> (Child, mpsc::Receiver<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
             .arg("server")
             .arg("--data-dir")
-            .arg(dir.path().join("data"))
+            .arg(dir.join("data"))
             .args([
                 "--bind-address",
                 "127.0.0.1",
@@ -122,7 +138,7 @@ impl Cluster {
                 &port.to_string(),
             ])
             .arg("--write-kubeconfig")
-            .arg(dir.path().join("kubeconfig"))
+            .arg(dir.join("kubeconfig"))
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -137,14 +153,17 @@ impl Cluster {
                 }
             }
         });
-        let cluster = Cluster {
-            dir,
-            port,
-            child: Some(child),
-            log,
-        };
-        cluster.wait_for_log("API server ready");
-        cluster
+        (child, log)
+    }
+
+    /// Kills the server with SIGKILL (its agent too) and starts it again on the same data
+    /// dir and port, as after a crash.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, log) = Self::spawn_server(self.dir.path(), self.port, &self.extra);
+        self.child = Some(child);
+        self.log = log;
+        self.wait_for_log("API server ready");
     }
 
     pub fn wait_for_log(&self, needle: &str) -> String {

@@ -1,0 +1,273 @@
+//! The agent's own HTTPS endpoint (the kubelet's port, 10250 by default): the API server
+//! streams `kubectl logs` through it (`GET /containerLogs/<ns>/<pod>/<container>`).
+//!
+//! The serving certificate is made at start and self-signed; its SHA-256 fingerprint is
+//! published on the Node (annotation [`CERT_FINGERPRINT_ANNOTATION`]) and the API server
+//! accepts no other. Callers authenticate with the cluster token.
+//!
+//! Invariant: a follower's stream ends when the container has exited and everything it
+//! wrote was sent; it waits on inotify, never a timer.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use super::logs::{self, LogOptions};
+use crate::runtime::Runtime;
+
+/// The Node annotation holding the SHA-256 (hex) of the agent's serving certificate.
+pub const CERT_FINGERPRINT_ANNOTATION: &str = "berth.dev/kubelet-serving-cert-sha256";
+
+type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// The agent's serving identity.
+pub struct ServingIdentity {
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+    /// Lowercase hex SHA-256 of the certificate.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("making the agent's serving certificate: {0}")]
+    Certificate(String),
+    #[error("listening on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+impl ServingIdentity {
+    /// A fresh self-signed certificate for `names` (node name, addresses).
+    pub fn generate(names: Vec<String>) -> Result<ServingIdentity, ServeError> {
+        let certified = rcgen::generate_simple_self_signed(names)
+            .map_err(|e| ServeError::Certificate(e.to_string()))?;
+        let cert_der = certified.cert.der().to_vec();
+        let fingerprint = crate::image::Digest::of(&cert_der).hex().to_string();
+        Ok(ServingIdentity {
+            key_der: certified.signing_key.serialize_der(),
+            cert_der,
+            fingerprint,
+        })
+    }
+}
+
+/// What requests are served from.
+pub struct Endpoint {
+    pub token: String,
+    pub logs_dir: PathBuf,
+    pub runtime: Runtime,
+}
+
+/// Binds `address` and serves until the runtime stops.
+pub async fn serve(
+    address: &str,
+    identity: ServingIdentity,
+    endpoint: Arc<Endpoint>,
+) -> Result<(), ServeError> {
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address: address.to_string(),
+            source,
+        })?;
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(identity.key_der.into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|b| {
+        b.with_no_client_auth()
+            .with_single_cert(vec![identity.cert_der.into()], key)
+    })
+    .map_err(|e| ServeError::Certificate(e.to_string()))?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req| {
+                    let endpoint = endpoint.clone();
+                    async move { Ok::<_, Infallible>(handle(&endpoint, req).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    Ok(())
+}
+
+fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(message.into())).boxed_unsync());
+    *response.status_mut() = status;
+    response
+}
+
+async fn handle(endpoint: &Endpoint, req: Request<Incoming>) -> Response<Body> {
+    let authorized = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        // Compared as digests: no early exit on the first differing byte of the token.
+        .is_some_and(|t| {
+            crate::image::Digest::of(t.trim().as_bytes())
+                == crate::image::Digest::of(endpoint.token.as_bytes())
+        });
+    if !authorized {
+        return text(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (req.method(), parts.as_slice()) {
+        (&http::Method::GET, ["containerLogs", namespace, pod, container]) => {
+            container_logs(endpoint, namespace, pod, container, &query).await
+        }
+        _ => text(StatusCode::NOT_FOUND, "404 page not found"),
+    }
+}
+
+async fn container_logs(
+    endpoint: &Endpoint,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    query: &str,
+) -> Response<Body> {
+    let options = match LogOptions::from_query(query) {
+        Ok(options) => options,
+        Err(message) => return text(StatusCode::BAD_REQUEST, message),
+    };
+    let Some(path) = logs::find(
+        &endpoint.logs_dir,
+        namespace,
+        pod,
+        container,
+        options.previous,
+    ) else {
+        let message = if options.previous {
+            format!("previous terminated container \"{container}\" in pod \"{pod}\" not found")
+        } else {
+            format!("container \"{container}\" in pod \"{pod}\" is waiting to start: no log yet")
+        };
+        return text(StatusCode::BAD_REQUEST, message);
+    };
+    let content = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+    let (lines, rest) = logs::parse(&content);
+    let mut first = logs::render(&lines, &options);
+    if let Some(limit) = options.limit_bytes {
+        truncate(&mut first, limit);
+    }
+    if !options.follow || options.limit_bytes.is_some_and(|l| first.len() >= l) {
+        return Response::new(Full::new(Bytes::from(first)).boxed_unsync());
+    }
+    let id = logs::container_id_of(&path).unwrap_or_default();
+    let runtime = endpoint.runtime.clone();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let sent = first.len();
+    let _ = tx.send(Bytes::from(first)).await;
+    let offset = content.len() - rest;
+    tokio::spawn(follow(path, id, runtime, options, offset, sent, tx));
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(Frame::data(chunk)), rx))
+    });
+    Response::new(BodyExt::boxed_unsync(StreamBody::new(stream)))
+}
+
+fn truncate(text: &mut String, limit: usize) {
+    if text.len() > limit {
+        let mut cut = limit;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+}
+
+/// Sends what is appended to `path` from `offset` until the container exits.
+async fn follow(
+    path: PathBuf,
+    id: String,
+    runtime: Runtime,
+    options: LogOptions,
+    mut offset: usize,
+    mut sent: usize,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+) {
+    use rustix::fs::inotify;
+    let Ok(fd) = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
+    else {
+        return;
+    };
+    if inotify::add_watch(&fd, &path, inotify::WatchFlags::MODIFY).is_err() {
+        return;
+    }
+    let Some(events) = crate::runtime::readable_fd(fd) else {
+        return;
+    };
+    let exited = runtime.wait(&id);
+    tokio::pin!(exited);
+    let mut done = false;
+    loop {
+        // Read what was appended.
+        let content = tokio::fs::read(&path).await.unwrap_or_default();
+        if content.len() > offset {
+            let appended = String::from_utf8_lossy(&content[offset..]).into_owned();
+            let (lines, rest) = logs::parse(&appended);
+            offset += appended.len() - rest;
+            let mut chunk = logs::render(
+                &lines,
+                &LogOptions {
+                    tail_lines: None,
+                    ..options.clone()
+                },
+            );
+            if let Some(limit) = options.limit_bytes {
+                truncate(&mut chunk, limit.saturating_sub(sent));
+            }
+            sent += chunk.len();
+            if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
+                return;
+            }
+            if options.limit_bytes.is_some_and(|l| sent >= l) {
+                return;
+            }
+        }
+        if done {
+            return;
+        }
+        tokio::select! {
+            () = tx.closed() => return,
+            _ = &mut exited => done = true,
+            ready = events.readable() => {
+                if let Ok(mut guard) = ready {
+                    let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
+                    let mut reader = inotify::Reader::new(guard.get_inner(), &mut buffer);
+                    while reader.next().is_ok() {}
+                    guard.clear_ready();
+                }
+            }
+        }
+    }
+}
