@@ -17,7 +17,7 @@ use support::Cluster;
 const IMAGE: &str = "berth.local/demo/busybox:1";
 
 /// A /16 of 10.200–10.249 no route on this machine uses.
-fn free_cluster_cidr() -> String {
+fn free_cluster_cidr(tag: u32) -> String {
     let routes = String::from_utf8_lossy(
         &Command::new("ip")
             .args(["-4", "route"])
@@ -26,7 +26,7 @@ fn free_cluster_cidr() -> String {
             .stdout,
     )
     .into_owned();
-    let start = std::process::id() % 50;
+    let start = (std::process::id() + tag * 25) % 50;
     (0..50)
         .map(|i| 200 + (start + i) % 50)
         .find(|n| !routes.contains(&format!("10.{n}.")))
@@ -108,15 +108,26 @@ fn pod(name: &str, spec: &str) -> String {
     format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n{spec}")
 }
 
-#[test]
-fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
-    let unique = std::process::id() % 100_000;
+/// A server with its agent, on names unique to this test (`tag` tells tests of one process
+/// apart), with the demo image imported.
+struct Node {
+    // Dropped first: the server stops before the host is cleaned.
+    cluster: Cluster,
+    _cleanup: HostCleanup,
+    name: String,
+    cidr: String,
+    data_dir: PathBuf,
+    bridge: String,
+}
+
+fn start_node(tag: u32) -> Node {
+    let unique = (std::process::id() % 10_000) * 10 + tag;
     let bridge = format!("bt{unique}");
     let cgroup_root = format!("berth-test-{unique}");
-    let cidr = free_cluster_cidr();
-    let node = format!("node-{unique}");
+    let cidr = free_cluster_cidr(tag);
+    let name = format!("node-{unique}");
     let kubelet_port = support::free_port().to_string();
-    let mut cluster = Cluster::start_with_agent(&[
+    let cluster = Cluster::start_with_agent(&[
         "--node-ip",
         "127.0.0.1",
         "--kubelet-port",
@@ -128,15 +139,14 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         "--cgroup-root",
         &cgroup_root,
         "--node-name",
-        &node,
+        &name,
     ]);
     let data_dir = cluster.path().join("data");
-    let _cleanup = HostCleanup {
+    let cleanup = HostCleanup {
         data_dir: data_dir.clone(),
         bridge: bridge.clone(),
-        cgroup_root: cgroup_root.clone(),
+        cgroup_root,
     };
-    // The demo image, into this node's store.
     let archive = cluster.path().join("demo.tar");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
     assert!(
@@ -158,16 +168,35 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-
-    // The node: Ready, with a podCIDR and runc as its runtime.
     cluster
         .kubectl(&[
             "wait",
             "--for=condition=Ready",
-            &format!("node/{node}"),
+            &format!("node/{name}"),
             "--timeout=60s",
         ])
         .ok();
+    Node {
+        cluster,
+        _cleanup: cleanup,
+        name,
+        cidr,
+        data_dir,
+        bridge,
+    }
+}
+
+#[test]
+fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
+    let Node {
+        mut cluster,
+        _cleanup,
+        name: node,
+        cidr,
+        data_dir,
+        ..
+    } = start_node(1);
+    // The node: Ready, with a podCIDR and runc as its runtime.
     let info = cluster.jsonpath(
         &["node", &node],
         "{.spec.podCIDR}|{.status.nodeInfo.containerRuntimeVersion}",
@@ -431,4 +460,100 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
             .all(|f| f == "lock" || f.starts_with("last_reserved_ip")),
         "addresses still leased: {leased:?}"
     );
+}
+
+/// What a node leaves on the machine that pods could leak: mounts, veths on its bridge, shims,
+/// cgroups, leased addresses, container and pod dirs.
+fn footprint(node: &Node, cgroup_root: &str) -> Vec<(String, usize)> {
+    let agent = node.data_dir.join("agent");
+    let count_dir = |dir: PathBuf| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    let veths = String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["-o", "link", "show", "master", &node.bridge])
+            .output()
+            .expect("ip link")
+            .stdout,
+    )
+    .lines()
+    .count();
+    let data = node.data_dir.to_string_lossy().into_owned();
+    let shims = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
+                        let c = String::from_utf8_lossy(&c);
+                        c.contains("shim") && c.contains(&data)
+                    })
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    let leases = std::fs::read_dir(agent.join("cni/ipam/berth"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n != "lock" && !n.starts_with("last_reserved_ip")
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    let cgroups = std::fs::read_dir(Path::new("/sys/fs/cgroup/memory").join(cgroup_root))
+        .map(|d| d.flatten().filter(|e| e.path().is_dir()).count())
+        .unwrap_or(0);
+    vec![
+        ("mounts".into(), mounts_under(&node.data_dir).len()),
+        ("veths".into(), veths),
+        ("shims".into(), shims),
+        ("cgroups".into(), cgroups),
+        ("leased addresses".into(), leases),
+        ("containers".into(), count_dir(agent.join("containers"))),
+        ("pod dirs".into(), count_dir(agent.join("pods"))),
+    ]
+}
+
+#[test]
+fn fifty_pods_created_and_deleted_leak_nothing() {
+    let node = start_node(2);
+    let unique = (std::process::id() % 10_000) * 10 + 2;
+    let cgroup_root = format!("berth-test-{unique}");
+    let before = footprint(&node, &cgroup_root);
+    let cluster = &node.cluster;
+    for round in 0..10 {
+        let pods: String = (0..5)
+            .map(|i| {
+                format!(
+                    "---\n{}",
+                    pod(
+                        &format!("cycle-{round}-{i}"),
+                        &format!("  terminationGracePeriodSeconds: 1\n  containers: [{{name: c, image: {IMAGE}, command: [sleep, '3600']}}]\n")
+                    )
+                )
+            })
+            .collect();
+        cluster.kubectl_stdin(&["apply", "-f", "-"], &pods).ok();
+        cluster
+            .kubectl(&[
+                "wait",
+                "--for=condition=Ready",
+                "pods",
+                "--all",
+                "--timeout=60s",
+            ])
+            .ok();
+        cluster
+            .kubectl(&["delete", "pods", "--all", "--timeout=60s"])
+            .ok();
+    }
+    let agent = node.data_dir.join("agent");
+    cluster.wait_until("the last pod's remains gone", || {
+        (std::fs::read_dir(agent.join("pods"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 0)
+            .then_some(())
+    });
+    let after = footprint(&node, &cgroup_root);
+    assert_eq!(before, after, "something leaked over 50 pods");
 }

@@ -207,6 +207,15 @@ impl Runtime {
                         ..state
                     });
                 }
+                // Removed (its bundle is gone): it is not running, whatever it was.
+                None if !self.bundle(id).exists() => {
+                    return Ok(ContainerState {
+                        exit_code: Some(255),
+                        reason: Some("Unknown".into()),
+                        message: Some("the container was removed".into()),
+                        ..state
+                    });
+                }
                 // Between the shim's start and its first write.
                 None => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
             }
