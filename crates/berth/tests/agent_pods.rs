@@ -12,84 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::Cluster;
+use support::{Cluster, HostCleanup, free_cluster_cidr, mounts_under};
 
 const IMAGE: &str = "berth.local/demo/busybox:1";
-
-/// A /16 of 10.200–10.249 no route on this machine uses.
-fn free_cluster_cidr(tag: u32) -> String {
-    let routes = String::from_utf8_lossy(
-        &Command::new("ip")
-            .args(["-4", "route"])
-            .output()
-            .expect("ip route")
-            .stdout,
-    )
-    .into_owned();
-    let start = (std::process::id() + tag * 25) % 50;
-    (0..50)
-        .map(|i| 200 + (start + i) % 50)
-        .find(|n| !routes.contains(&format!("10.{n}.")))
-        .map(|n| format!("10.{n}.0.0/16"))
-        .expect("a free 10.x range")
-}
-
-/// Removes what the test's node left on the machine, even after a failure: runc
-/// containers, mounts under the data dir, the bridge, the cgroup parent.
-struct HostCleanup {
-    data_dir: PathBuf,
-    bridge: String,
-    cgroup_root: String,
-}
-
-impl Drop for HostCleanup {
-    fn drop(&mut self) {
-        let runc_root = self.data_dir.join("agent/runc");
-        let ids = Command::new("runc")
-            .arg("--root")
-            .arg(&runc_root)
-            .args(["list", "-q"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for id in ids.split_whitespace() {
-            let _ = Command::new("runc")
-                .arg("--root")
-                .arg(&runc_root)
-                .args(["delete", "--force", id])
-                .status();
-        }
-        for mount in mounts_under(&self.data_dir) {
-            let _ = Command::new("umount").args(["-l", &mount]).status();
-        }
-        let _ = Command::new("ip")
-            .args(["link", "del", &self.bridge])
-            .stderr(std::process::Stdio::null())
-            .status();
-        if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
-            for h in hierarchies.flatten() {
-                let dir = h.path().join(&self.cgroup_root);
-                if let Ok(children) = std::fs::read_dir(&dir) {
-                    for child in children.flatten().filter(|c| c.path().is_dir()) {
-                        let _ = std::fs::remove_dir(child.path());
-                    }
-                }
-                let _ = std::fs::remove_dir(&dir);
-            }
-        }
-    }
-}
-
-fn mounts_under(dir: &Path) -> Vec<String> {
-    let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let dir = dir.to_string_lossy().into_owned();
-    table
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|m| m.starts_with(&dir))
-        .map(str::to_string)
-        .collect()
-}
 
 fn http_get(ip: &str, port: u16) -> Option<String> {
     let mut stream = std::net::TcpStream::connect_timeout(

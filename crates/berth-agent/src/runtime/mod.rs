@@ -225,6 +225,12 @@ impl Runtime {
     /// Deletes container `id` (killing it if it still runs), unmounts its root filesystem
     /// and removes its bundle. Idempotent.
     pub async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        // runc's own `delete --force` was seen to leave a running init behind on this
+        // runc (1.1, hybrid cgroups): kill and wait for the exit first.
+        if self.state(id)?.is_some_and(|s| s.running()) {
+            let _ = self.kill(id, "KILL").await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.wait(id)).await;
+        }
         let _ = self
             .runc_command()
             .args(["delete", "--force", id])

@@ -5,6 +5,7 @@ mod duration;
 mod image;
 mod server;
 mod shim;
+mod up;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,9 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a one-machine cluster: the server with its node agent, the example app, and
+    /// where to reach it.
+    Up(up::UpArgs),
     /// Run a server: the datastore, the Kubernetes API, the scheduler and the controllers.
     Server(server::ServerArgs),
     /// Run a node agent that joins a server (today: simulated nodes with --simulate).
@@ -34,6 +38,7 @@ enum Command {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
+        Command::Up(up) => up::run(up),
         Command::Server(server) => server::run(server),
         Command::Agent(agent) => agent::run(agent),
         Command::Image(image) => image::run(image),

@@ -93,7 +93,25 @@ pub struct ServerArgs {
     default_unreachable_toleration_seconds: i64,
 }
 
+impl ServerArgs {
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.node.data_dir
+    }
+
+    pub fn kubeconfig(&self) -> &std::path::Path {
+        &self.write_kubeconfig
+    }
+}
+
+/// Runs once the API is up, with an admin client (`berth up` applies its example then).
+pub type OnReady =
+    Box<dyn FnOnce(kube::Client) -> futures_util::future::BoxFuture<'static, ()> + Send>;
+
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+    run_with(args, None)
+}
+
+pub fn run_with(args: ServerArgs, on_ready: Option<OnReady>) -> anyhow::Result<()> {
     let mut config =
         DatastoreConfig::from_endpoint(args.datastore_endpoint.as_deref(), &args.node.data_dir)?;
     config.compaction = (!args.etcd_compaction_interval.is_zero())
@@ -140,7 +158,13 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         },
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(config, api, args.write_kubeconfig, components))
+    runtime.block_on(serve(
+        config,
+        api,
+        args.write_kubeconfig,
+        components,
+        on_ready,
+    ))
 }
 
 /// What runs in-process beside the API server.
@@ -155,6 +179,7 @@ async fn serve(
     api: ApiServerConfig,
     kubeconfig: PathBuf,
     components: Components,
+    on_ready: Option<OnReady>,
 ) -> anyhow::Result<()> {
     let signals = ShutdownSignals::install()?;
     let store = berth_store::open(&config)
@@ -231,6 +256,10 @@ async fn serve(
         });
     }
     tracing::info!(scheduler = components.scheduler, "controllers started");
+    if let Some(on_ready) = on_ready {
+        let admin = kube::Client::new(server.local_service("system:admin"), "default");
+        tokio::spawn(on_ready(admin));
+    }
     signals.wait().await;
     tracing::info!("shutting down");
     drop(server);
