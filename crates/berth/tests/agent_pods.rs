@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Cluster, HostCleanup, free_cluster_cidr, mounts_under};
+use support::{Cluster, HostCleanup, free_networks, mounts_under};
 
 const IMAGE: &str = "berth.local/demo/busybox:1";
 
@@ -43,13 +43,15 @@ struct Node {
     cidr: String,
     data_dir: PathBuf,
     bridge: String,
+    cluster_dns: String,
 }
 
 fn start_node(tag: u32) -> Node {
     let unique = (std::process::id() % 10_000) * 10 + tag;
     let bridge = format!("bt{unique}");
     let cgroup_root = format!("berth-test-{unique}");
-    let cidr = free_cluster_cidr(tag);
+    let networks = free_networks(tag);
+    let cidr = networks.cluster_cidr.clone();
     let name = format!("node-{unique}");
     let kubelet_port = support::free_port().to_string();
     let cluster = Cluster::start_with_agent(&[
@@ -59,6 +61,10 @@ fn start_node(tag: u32) -> Node {
         &kubelet_port,
         "--cluster-cidr",
         &cidr,
+        "--service-cidr",
+        &networks.service_cidr,
+        "--cluster-dns",
+        &networks.cluster_dns,
         "--cni-bridge",
         &bridge,
         "--cgroup-root",
@@ -71,6 +77,7 @@ fn start_node(tag: u32) -> Node {
         data_dir: data_dir.clone(),
         bridge: bridge.clone(),
         cgroup_root,
+        service_cidr: networks.service_cidr.clone(),
     };
     let archive = cluster.path().join("demo.tar");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
@@ -108,6 +115,7 @@ fn start_node(tag: u32) -> Node {
         cidr,
         data_dir,
         bridge,
+        cluster_dns: networks.cluster_dns.clone(),
     }
 }
 
@@ -119,7 +127,8 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         name: node,
         cidr,
         data_dir,
-        ..
+        bridge,
+        cluster_dns,
     } = start_node(1);
     // The node: Ready, with a podCIDR and runc as its runtime.
     let info = cluster.jsonpath(
@@ -127,10 +136,28 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         "{.spec.podCIDR}|{.status.nodeInfo.containerRuntimeVersion}",
     );
     assert!(
-        info.starts_with(&cidr.replace(".0.0/16", ".0.0/24")),
+        info.starts_with(&cidr.replace(".0.0/17", ".0.0/24")),
         "{info}"
     );
     assert!(info.contains("|runc://"), "{info}");
+    // Service addresses (the cluster DNS among them) stay on the machine: a routing-table
+    // lookup, no packet sent.
+    let route = Command::new("ip")
+        .args(["-o", "route", "get", &cluster_dns])
+        .output()
+        .expect("ip route get");
+    let route = format!(
+        "{}{}",
+        String::from_utf8_lossy(&route.stdout),
+        String::from_utf8_lossy(&route.stderr)
+    );
+    let dummy = format!("{}svc", &bridge[..bridge.len().min(12)]);
+    assert!(
+        route.contains(&format!("dev {dummy}"))
+            || route.contains("unreachable")
+            || route.contains("No route to host"),
+        "Service traffic would leave the machine: {route}"
+    );
 
     // An init container writes the page; httpd serves it on the pod IP.
     cluster

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use support::{HostCleanup, free_cluster_cidr, free_port};
+use support::{HostCleanup, free_networks, free_port};
 
 /// A running `berth up`: its stdout lines; SIGKILLed on drop if still running.
 struct Up {
@@ -98,10 +98,12 @@ fn berth_up_serves_the_example_stops_on_ctrl_c_and_resumes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let unique = (std::process::id() % 10_000) * 10 + 7;
     let data_dir = dir.path().join("data");
+    let networks = free_networks(7);
     let _cleanup = HostCleanup {
         data_dir: data_dir.clone(),
         bridge: format!("bt{unique}"),
         cgroup_root: format!("berth-test-{unique}"),
+        service_cidr: networks.service_cidr.clone(),
     };
     let demo = dir.path().join("demo.tar");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
@@ -124,7 +126,11 @@ fn berth_up_serves_the_example_stops_on_ctrl_c_and_resumes() {
         "--write-kubeconfig",
         kubeconfig.to_str().expect("utf-8"),
         "--cluster-cidr",
-        &free_cluster_cidr(7),
+        &networks.cluster_cidr,
+        "--service-cidr",
+        &networks.service_cidr,
+        "--cluster-dns",
+        &networks.cluster_dns,
         "--cni-bridge",
         &format!("bt{unique}"),
         "--cgroup-root",

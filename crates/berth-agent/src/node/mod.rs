@@ -55,6 +55,8 @@ pub struct NodeConfig {
     pub kubelet_port: u16,
     /// The cluster token the API server presents to the agent's endpoint.
     pub token: String,
+    /// The Service CIDR, routed to a dummy device on this node.
+    pub service_cidr: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +202,11 @@ async fn pod_cidr(client: &kube::Client, name: &str) -> String {
 /// Runs the agent until the runtime stops.
 pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeError> {
     check_prerequisites(&config)?;
+    // Before the node reports Ready: no pod may send Service traffic out of the machine.
+    let device = crate::network::service_route::device_for(&config.bridge);
+    if let Err(e) = crate::network::service_route::ensure(&device, &config.service_cidr).await {
+        tracing::warn!(error = %e, "routing the Service CIDR to a dummy device");
+    }
     let machine = Machine::probe(&config.data_dir, config.node_ip.as_deref()).await;
     let identity = server::ServingIdentity::generate(vec![
         config.node_name.clone(),

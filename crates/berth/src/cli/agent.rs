@@ -44,6 +44,9 @@ pub struct AgentArgs {
 
     #[command(flatten)]
     node: NodeArgs,
+
+    #[command(flatten)]
+    network: AgentNetworkArgs,
 }
 
 /// Settings of a real node (what `berth server` shares when it runs the agent too).
@@ -83,6 +86,14 @@ pub struct NodeArgs {
     pub kubelet_port: u16,
 }
 
+/// `berth agent`'s own: the Service CIDR (`berth server` passes its `--service-cidr`).
+#[derive(Debug, Args, Clone)]
+pub struct AgentNetworkArgs {
+    /// The cluster's Service addresses, routed to a local dummy device on this node.
+    #[arg(long, default_value = "10.43.0.0/16")]
+    pub service_cidr: String,
+}
+
 impl NodeArgs {
     /// The node agent's configuration for node `name` with `labels`.
     pub fn config(
@@ -90,6 +101,7 @@ impl NodeArgs {
         name: String,
         labels: BTreeMap<String, String>,
         token: String,
+        service_cidr: String,
     ) -> anyhow::Result<berth_agent::node::NodeConfig> {
         if self.cni_bridge.is_empty() || self.cni_bridge.len() > 15 {
             bail!(
@@ -111,6 +123,7 @@ impl NodeArgs {
             node_ip: self.node_ip.clone(),
             kubelet_port: self.kubelet_port,
             token,
+            service_cidr,
         })
     }
 }
@@ -146,6 +159,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
             hostname_or(args.node_name.as_deref()),
             labels,
             token.clone(),
+            args.network.service_cidr.clone(),
         )?;
         berth_agent::node::check_prerequisites(&config)?;
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -144,6 +144,7 @@ pub fn run_with(args: ServerArgs, on_ready: Option<OnReady>) -> anyhow::Result<(
                 super::agent::hostname_or(args.node_name.as_deref()),
                 labels,
                 String::new(),
+                args.service_cidr.to_string(),
             )?;
         berth_agent::node::check_prerequisites(&config)?;
         Some(config)

@@ -469,6 +469,24 @@ impl Drop for PodWatcher {
     }
 }
 
+/// Addresses for one test node: pods in 10.N.0.0/17, Services in 10.N.128.0/17, cluster DNS
+/// 10.N.128.10, for a 10.N/16 (N in 200–249) no route on this machine uses.
+pub struct TestNetworks {
+    pub cluster_cidr: String,
+    pub service_cidr: String,
+    pub cluster_dns: String,
+}
+
+pub fn free_networks(tag: u32) -> TestNetworks {
+    let cidr = free_cluster_cidr(tag);
+    let base = cidr.trim_end_matches(".0.0/16").to_string();
+    TestNetworks {
+        cluster_cidr: format!("{base}.0.0/17"),
+        service_cidr: format!("{base}.128.0/17"),
+        cluster_dns: format!("{base}.128.10"),
+    }
+}
+
 /// A /16 of 10.200–10.249 no route on this machine uses.
 pub fn free_cluster_cidr(tag: u32) -> String {
     let routes = String::from_utf8_lossy(
@@ -493,6 +511,8 @@ pub struct HostCleanup {
     pub data_dir: PathBuf,
     pub bridge: String,
     pub cgroup_root: String,
+    /// The Service CIDR the node routed (to a dummy device, or unreachable).
+    pub service_cidr: String,
 }
 
 impl Drop for HostCleanup {
@@ -515,8 +535,16 @@ impl Drop for HostCleanup {
         for mount in mounts_under(&self.data_dir) {
             let _ = Command::new("umount").args(["-l", &mount]).status();
         }
+        // The bridge, and the dummy device the Service CIDR is routed to.
+        let dummy = format!("{}svc", self.bridge.chars().take(12).collect::<String>());
+        for device in [&self.bridge, &dummy] {
+            let _ = Command::new("ip")
+                .args(["link", "del", device])
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
         let _ = Command::new("ip")
-            .args(["link", "del", &self.bridge])
+            .args(["route", "del", &self.service_cidr])
             .stderr(std::process::Stdio::null())
             .status();
         if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
