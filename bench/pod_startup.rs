@@ -82,7 +82,11 @@ fn is_ready(pod: &Pod) -> bool {
 
 /// Creates `names` at once; returns each one's create → Ready time, seen through a watch.
 async fn start_pods(api: &Api<Pod>, names: &[String]) -> Vec<Duration> {
-    let mut stream = watcher::watcher(api.clone(), watcher::Config::default().labels("bench=startup")).boxed();
+    let mut stream = watcher::watcher(
+        api.clone(),
+        watcher::Config::default().labels("bench=startup"),
+    )
+    .boxed();
     // The watch is established before the creates.
     while let Some(event) = stream.next().await {
         if matches!(event, Ok(watcher::Event::InitDone)) {
@@ -96,7 +100,9 @@ async fn start_pods(api: &Api<Pod>, names: &[String]) -> Vec<Duration> {
         let pod = pod(name);
         async move {
             let at = Instant::now();
-            api.create(&PostParams::default(), &pod).await.expect("create pod");
+            api.create(&PostParams::default(), &pod)
+                .await
+                .expect("create pod");
             at
         }
     });
@@ -106,7 +112,9 @@ async fn start_pods(api: &Api<Pod>, names: &[String]) -> Vec<Duration> {
     }
     let mut ready: HashMap<String, Duration> = HashMap::new();
     while ready.len() < names.len() {
-        let Some(event) = stream.next().await else { break };
+        let Some(event) = stream.next().await else {
+            break;
+        };
         if let Ok(watcher::Event::Apply(p)) = event
             && is_ready(&p)
         {
@@ -116,7 +124,11 @@ async fn start_pods(api: &Api<Pod>, names: &[String]) -> Vec<Duration> {
             }
         }
         if started.elapsed() > Duration::from_secs(300) {
-            eprintln!("gave up after 300 s with {} of {} Ready", ready.len(), names.len());
+            eprintln!(
+                "gave up after 300 s with {} of {} Ready",
+                ready.len(),
+                names.len()
+            );
             break;
         }
     }
@@ -125,7 +137,10 @@ async fn start_pods(api: &Api<Pod>, names: &[String]) -> Vec<Duration> {
 
 async fn delete_all(api: &Api<Pod>) {
     let _ = api
-        .delete_collection(&DeleteParams::default(), &ListParams::default().labels("bench=startup"))
+        .delete_collection(
+            &DeleteParams::default(),
+            &ListParams::default().labels("bench=startup"),
+        )
         .await;
     for _ in 0..600 {
         if api
@@ -183,9 +198,17 @@ fn runc_floor(work: &Path, layers: &[PathBuf], runs: usize) -> Vec<f64> {
         if ok {
             times.push(ms(started.elapsed()));
         }
-        let _ = Command::new("runc").arg("--root").arg(&runc_root).args(["kill", &id, "KILL"]).status();
+        let _ = Command::new("runc")
+            .arg("--root")
+            .arg(&runc_root)
+            .args(["kill", &id, "KILL"])
+            .status();
         std::thread::sleep(Duration::from_millis(50));
-        let _ = Command::new("runc").arg("--root").arg(&runc_root).args(["delete", "--force", &id]).status();
+        let _ = Command::new("runc")
+            .arg("--root")
+            .arg(&runc_root)
+            .args(["delete", "--force", &id])
+            .status();
         let _ = berth_agent::runtime::rootfs::unmount(&bundle);
         let _ = std::fs::remove_dir_all(&bundle);
     }
@@ -193,9 +216,18 @@ fn runc_floor(work: &Path, layers: &[PathBuf], runs: usize) -> Vec<f64> {
 }
 
 fn cleanup_host(data_dir: &Path, bridge: &str, cgroup_root: &str, service_cidr: &str) {
-    let _ = Command::new("ip").args(["link", "del", bridge]).stderr(Stdio::null()).status();
-    let _ = Command::new("ip").args(["link", "del", &format!("{bridge}svc")]).stderr(Stdio::null()).status();
-    let _ = Command::new("ip").args(["route", "del", service_cidr]).stderr(Stdio::null()).status();
+    let _ = Command::new("ip")
+        .args(["link", "del", bridge])
+        .stderr(Stdio::null())
+        .status();
+    let _ = Command::new("ip")
+        .args(["link", "del", &format!("{bridge}svc")])
+        .stderr(Stdio::null())
+        .status();
+    let _ = Command::new("ip")
+        .args(["route", "del", service_cidr])
+        .stderr(Stdio::null())
+        .status();
     if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
         for h in hierarchies.flatten() {
             let dir = h.path().join(cgroup_root);
@@ -209,7 +241,11 @@ fn cleanup_host(data_dir: &Path, bridge: &str, cgroup_root: &str, service_cidr: 
     }
     let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     let prefix = data_dir.to_string_lossy().into_owned();
-    for mount in table.lines().filter_map(|l| l.split(' ').nth(4)).filter(|m| m.starts_with(&prefix)) {
+    for mount in table
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|m| m.starts_with(&prefix))
+    {
         let _ = Command::new("umount").args(["-l", mount]).status();
     }
 }
@@ -221,8 +257,17 @@ async fn run(count: usize) {
     let unique = std::process::id() % 100_000;
     let bridge = format!("bb{unique}");
     let cgroup_root = format!("berth-bench-{unique}");
-    let routes = String::from_utf8_lossy(&Command::new("ip").args(["-4", "route"]).output().expect("ip").stdout).into_owned();
-    let n = (200..250).find(|n| !routes.contains(&format!("10.{n}."))).expect("a free 10.x range");
+    let routes = String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["-4", "route"])
+            .output()
+            .expect("ip")
+            .stdout,
+    )
+    .into_owned();
+    let n = (200..250)
+        .find(|n| !routes.contains(&format!("10.{n}.")))
+        .expect("a free 10.x range");
     let (cluster_cidr, service_cidr) = (format!("10.{n}.0.0/17"), format!("10.{n}.128.0/17"));
     let port = free_port();
     let server = Process(
@@ -230,10 +275,21 @@ async fn run(count: usize) {
             .arg("server")
             .arg("--data-dir")
             .arg(&data)
-            .args(["--bind-address", "127.0.0.1", "--https-listen-port", &port.to_string()])
+            .args([
+                "--bind-address",
+                "127.0.0.1",
+                "--https-listen-port",
+                &port.to_string(),
+            ])
             .arg("--write-kubeconfig")
             .arg(dir.path().join("kubeconfig"))
-            .args(["--disable-agent", "--cluster-cidr", &cluster_cidr, "--service-cidr", &service_cidr])
+            .args([
+                "--disable-agent",
+                "--cluster-cidr",
+                &cluster_cidr,
+                "--service-cidr",
+                &service_cidr,
+            ])
             .env("BERTH_LOG", "error")
             .stderr(Stdio::null())
             .spawn()
@@ -248,28 +304,61 @@ async fn run(count: usize) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let token = std::fs::read_to_string(&token_file).expect("token").trim().to_string();
+    let token = std::fs::read_to_string(&token_file)
+        .expect("token")
+        .trim()
+        .to_string();
     let client = berth_client::connect(&url, &token).await.expect("client");
     // The demo image into the agent's store.
     let archive = dir.path().join("demo.tar");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
-    assert!(Command::new("bash").arg(script).arg(&archive).stdout(Stdio::null()).status().expect("make-demo-image").success());
-    assert!(Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["image", "import", "--data-dir"])
-        .arg(&agent_data)
-        .arg(&archive)
-        .stdout(Stdio::null())
-        .status()
-        .expect("import")
-        .success());
+    assert!(
+        Command::new("bash")
+            .arg(script)
+            .arg(&archive)
+            .stdout(Stdio::null())
+            .status()
+            .expect("make-demo-image")
+            .success()
+    );
+    assert!(
+        Command::new(env!("CARGO_BIN_EXE_berth"))
+            .args(["image", "import", "--data-dir"])
+            .arg(&agent_data)
+            .arg(&archive)
+            .stdout(Stdio::null())
+            .status()
+            .expect("import")
+            .success()
+    );
     let node = format!("bench-{unique}");
     let agent = Process(
         Command::new(env!("CARGO_BIN_EXE_berth"))
-            .args(["agent", "--server", &url, "--token", &token, "--node-name", &node])
+            .args([
+                "agent",
+                "--server",
+                &url,
+                "--token",
+                &token,
+                "--node-name",
+                &node,
+            ])
             .arg("--data-dir")
             .arg(&agent_data)
-            .args(["--node-ip", "127.0.0.1", "--kubelet-port", &free_port().to_string()])
-            .args(["--cni-bridge", &bridge, "--cgroup-root", &cgroup_root, "--service-cidr", &service_cidr])
+            .args([
+                "--node-ip",
+                "127.0.0.1",
+                "--kubelet-port",
+                &free_port().to_string(),
+            ])
+            .args([
+                "--cni-bridge",
+                &bridge,
+                "--cgroup-root",
+                &cgroup_root,
+                "--service-cidr",
+                &service_cidr,
+            ])
             .args(["--cluster-dns", &format!("10.{n}.128.10")])
             .env("BERTH_LOG", "error")
             .stderr(Stdio::null())
@@ -311,7 +400,11 @@ async fn run(count: usize) {
 
     let names: Vec<String> = (0..count).map(|i| format!("many-{i}")).collect();
     let started = Instant::now();
-    let mut many: Vec<f64> = start_pods(&pods, &names).await.iter().map(|d| ms(*d)).collect();
+    let mut many: Vec<f64> = start_pods(&pods, &names)
+        .await
+        .iter()
+        .map(|d| ms(*d))
+        .collect();
     let all = started.elapsed();
     many.sort_by(f64::total_cmp);
     let busy_rss = rss_kib(agent_pid);
@@ -321,9 +414,10 @@ async fn run(count: usize) {
                 .filter_map(|e| {
                     let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
                     let cmd = String::from_utf8_lossy(&cmd).into_owned();
-                    (cmd.contains("shim") && cmd.contains(&agent_data.to_string_lossy().into_owned()))
-                        .then(|| e.file_name().to_string_lossy().parse::<u32>().ok())
-                        .flatten()
+                    (cmd.contains("shim")
+                        && cmd.contains(&agent_data.to_string_lossy().into_owned()))
+                    .then(|| e.file_name().to_string_lossy().parse::<u32>().ok())
+                    .flatten()
                 })
                 .map(rss_kib)
                 .collect()
@@ -347,8 +441,12 @@ async fn run(count: usize) {
     delete_all(&pods).await;
 
     // The floor, with the same layers.
-    let store = berth_agent::image::ImageStore::open(&berth_agent::image::store_root(&agent_data)).expect("store");
-    let image = store.resolve("berth.local/demo/busybox:1").expect("resolve").expect("demo image");
+    let store = berth_agent::image::ImageStore::open(&berth_agent::image::store_root(&agent_data))
+        .expect("store");
+    let image = store
+        .resolve("berth.local/demo/busybox:1")
+        .expect("resolve")
+        .expect("demo image");
     let layers = store.unpack(&image).expect("unpack").layers;
     let mut floor = runc_floor(dir.path(), &layers, 20);
     floor.sort_by(f64::total_cmp);

@@ -4,7 +4,7 @@ mod agent;
 mod duration;
 mod image;
 mod server;
-mod shim;
+pub mod shim;
 mod up;
 
 use clap::{Parser, Subcommand};

@@ -21,6 +21,43 @@ pub struct ShimArgs {
     log: PathBuf,
 }
 
+/// `berth shim …` parsed on its own, before anything else starts: a shim lives as long as
+/// its container, one per container, so it touches as little of this binary as it can (no
+/// parser for every other subcommand, no logging set-up).
+pub fn run_early(argv: &[std::ffi::OsString]) -> Option<anyhow::Result<()>> {
+    if argv.get(1).is_none_or(|a| a != "shim") {
+        return None;
+    }
+    let mut id = None;
+    let mut bundle = None;
+    let mut runc = PathBuf::from("runc");
+    let mut runc_root = None;
+    let mut log = None;
+    let mut rest = argv[2..].iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().cloned();
+        match (flag.to_str(), value) {
+            (Some("--id"), Some(v)) => id = v.into_string().ok(),
+            (Some("--bundle"), Some(v)) => bundle = Some(PathBuf::from(v)),
+            (Some("--runc"), Some(v)) => runc = PathBuf::from(v),
+            (Some("--runc-root"), Some(v)) => runc_root = Some(PathBuf::from(v)),
+            (Some("--log"), Some(v)) => log = Some(PathBuf::from(v)),
+            _ => return None,
+        }
+    }
+    let (Some(id), Some(bundle), Some(runc_root), Some(log)) = (id, bundle, runc_root, log) else {
+        // Incomplete: let the full parser say what is missing.
+        return None;
+    };
+    Some(run(ShimArgs {
+        id,
+        bundle,
+        runc,
+        runc_root,
+        log,
+    }))
+}
+
 pub fn run(args: ShimArgs) -> anyhow::Result<()> {
     let config = ShimConfig {
         id: args.id,
