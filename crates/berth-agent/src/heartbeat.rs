@@ -21,31 +21,76 @@ pub fn now_rfc3339() -> String {
         .to_string()
 }
 
+/// Whether the node is short of memory, disk or process IDs (the kubelet's default hard
+/// eviction thresholds: memory.available < 100Mi, nodefs.available < 10%, and fewer than
+/// 10% of pid_max left).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pressure {
+    pub memory: bool,
+    pub disk: bool,
+    pub pids: bool,
+}
+
 /// The conditions of a node whose kubelet is healthy.
 pub fn ready_conditions(now: &str) -> Value {
+    conditions(now, Pressure::default())
+}
+
+/// The node conditions for `pressure`; the node stays Ready (pressure only taints it).
+pub fn conditions(now: &str, pressure: Pressure) -> Value {
     let condition = |kind: &str, status: &str, reason: &str, message: &str| {
         json!({"type": kind, "status": status, "reason": reason, "message": message,
                "lastHeartbeatTime": now, "lastTransitionTime": now})
     };
-    json!([
+    let memory = if pressure.memory {
+        condition(
+            "MemoryPressure",
+            "True",
+            "KubeletHasInsufficientMemory",
+            "kubelet has insufficient memory available",
+        )
+    } else {
         condition(
             "MemoryPressure",
             "False",
             "KubeletHasSufficientMemory",
-            "kubelet has sufficient memory available"
-        ),
+            "kubelet has sufficient memory available",
+        )
+    };
+    let disk = if pressure.disk {
+        condition(
+            "DiskPressure",
+            "True",
+            "KubeletHasDiskPressure",
+            "kubelet has disk pressure",
+        )
+    } else {
         condition(
             "DiskPressure",
             "False",
             "KubeletHasNoDiskPressure",
-            "kubelet has no disk pressure"
-        ),
+            "kubelet has no disk pressure",
+        )
+    };
+    let pids = if pressure.pids {
+        condition(
+            "PIDPressure",
+            "True",
+            "KubeletHasInsufficientPID",
+            "kubelet has insufficient PID available",
+        )
+    } else {
         condition(
             "PIDPressure",
             "False",
             "KubeletHasSufficientPID",
-            "kubelet has sufficient PID available"
-        ),
+            "kubelet has sufficient PID available",
+        )
+    };
+    json!([
+        memory,
+        disk,
+        pids,
         condition(
             "Ready",
             "True",
@@ -120,5 +165,40 @@ pub fn qos_class(pod: &Pod) -> &'static str {
         "Guaranteed"
     } else {
         "Burstable"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pressure_turns_its_condition_true_and_keeps_the_node_ready() {
+        let conditions = conditions(
+            "2026-11-27T00:00:00Z",
+            Pressure {
+                memory: false,
+                disk: true,
+                pids: false,
+            },
+        );
+        let status = |kind: &str| {
+            conditions
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["type"] == kind))
+                .map(|c| {
+                    (
+                        c["status"].as_str().unwrap_or("").to_string(),
+                        c["reason"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            status("DiskPressure"),
+            ("True".into(), "KubeletHasDiskPressure".into())
+        );
+        assert_eq!(status("MemoryPressure").0, "False");
+        assert_eq!(status("Ready").0, "True");
     }
 }

@@ -363,6 +363,26 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         (w.starts_with("ErrImagePull") || w.starts_with("ImagePullBackOff")).then_some(w)
     });
     assert!(waiting.contains("berth.local/nothing/here:1"), "{waiting}");
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &pod(
+                "neverpull",
+                "  containers: [{name: c, image: berth.local/nothing/here:2, imagePullPolicy: Never}]\n",
+            ),
+        )
+        .ok();
+    let never = cluster.wait_until("ErrImageNeverPull", || {
+        let w = cluster.jsonpath(
+            &["pod", "neverpull"],
+            "{.status.containerStatuses[0].state.waiting.reason}: {.status.containerStatuses[0].state.waiting.message}",
+        );
+        w.starts_with("ErrImageNeverPull").then_some(w)
+    });
+    assert!(
+        never.ends_with("Container image \"berth.local/nothing/here:2\" is not present with pull policy of Never"),
+        "{never}"
+    );
 
     // Deleting everything leaves nothing on the node.
     cluster

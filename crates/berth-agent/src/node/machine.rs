@@ -101,6 +101,39 @@ impl Machine {
     }
 }
 
+/// The node's pressure now, against the kubelet's default hard eviction thresholds.
+pub fn pressure(data_dir: &Path) -> crate::heartbeat::Pressure {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let available_kib: Option<u64> = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok());
+    let disk = rustix::fs::statvfs(data_dir)
+        .ok()
+        .filter(|s| s.f_blocks > 0)
+        .is_some_and(|s| s.f_bavail.saturating_mul(10) < s.f_blocks);
+    let pid_max: u64 = read_trimmed("/proc/sys/kernel/pid_max")
+        .parse()
+        .unwrap_or(u64::MAX);
+    let processes = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+                })
+                .count() as u64
+        })
+        .unwrap_or(0);
+    crate::heartbeat::Pressure {
+        memory: available_kib.is_some_and(|k| k < 100 * 1024),
+        disk,
+        pids: processes.saturating_mul(10) > pid_max.saturating_mul(9),
+    }
+}
+
 /// The IPv4 address of the interface the default route uses (a routing-table lookup; no
 /// packet is sent).
 async fn default_route_ip() -> Option<String> {

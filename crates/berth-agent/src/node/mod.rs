@@ -28,7 +28,7 @@ use kube::runtime::watcher::{self, Event};
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::heartbeat::{RENEW_INTERVAL, now_rfc3339, ready_conditions, renew_lease};
+use crate::heartbeat::{RENEW_INTERVAL, now_rfc3339, renew_lease};
 use crate::image::ImageStore;
 use crate::network::CniConfig;
 use crate::runtime::Runtime;
@@ -158,7 +158,7 @@ async fn report_status(
     let status = json!({"status": {
         "capacity": machine.capacity(),
         "allocatable": machine.capacity(),
-        "conditions": ready_conditions(&now_rfc3339()),
+        "conditions": crate::heartbeat::conditions(&now_rfc3339(), machine::pressure(&config.data_dir)),
         "addresses": [
             {"type": "InternalIP", "address": machine.internal_ip},
             {"type": "Hostname", "address": config.node_name},

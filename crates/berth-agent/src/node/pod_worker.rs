@@ -509,6 +509,18 @@ impl PodWorker {
         .map_err(|e| waiting("ErrImagePull", e.to_string()))?
         .map_err(|e| waiting("ErrImagePull", e))?;
         let Some(unpacked) = unpacked else {
+            if c.image_pull_policy.as_deref() == Some("Never") {
+                let message = format!(
+                    "Container image \"{image_name}\" is not present with pull policy of Never"
+                );
+                self.shared.events.record(
+                    reference(pod, field.clone()),
+                    EventType::Warning,
+                    "ErrImageNeverPull",
+                    message.clone(),
+                );
+                return Err(waiting("ErrImageNeverPull", message));
+            }
             let message = format!(
                 "Failed to pull image \"{image_name}\": {reference_} is not in this node's image store (berth image import), and pulling from registries is not built yet"
             );
