@@ -91,64 +91,51 @@ pub(crate) trait Replicated:
     fn observed(&self) -> (i32, i32, i32, i32, Option<i64>);
 }
 
+/// The methods ReplicaSet and ReplicationController share field for field (their specs and
+/// statuses are different types with the same field names).
+macro_rules! same_fields {
+    () => {
+        fn replicas(&self) -> i32 {
+            self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+        }
+        fn template(&self) -> Option<PodTemplateSpec> {
+            self.spec.as_ref()?.template.clone()
+        }
+        fn min_ready_seconds(&self) -> i32 {
+            self.spec
+                .as_ref()
+                .and_then(|s| s.min_ready_seconds)
+                .unwrap_or(0)
+        }
+        fn observed(&self) -> (i32, i32, i32, i32, Option<i64>) {
+            let s = self.status.clone().unwrap_or_default();
+            (
+                s.replicas,
+                s.fully_labeled_replicas.unwrap_or(0),
+                s.ready_replicas.unwrap_or(0),
+                s.available_replicas.unwrap_or(0),
+                s.observed_generation,
+            )
+        }
+    };
+}
+
 impl Replicated for ReplicaSet {
-    fn replicas(&self) -> i32 {
-        self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
-    }
+    same_fields!();
     fn selector(&self) -> Option<LabelSelector> {
         let spec = self.spec.as_ref()?;
         serde_json::to_value(&spec.selector)
             .ok()
             .and_then(|v| LabelSelector::from_json(&v).ok())
     }
-    fn template(&self) -> Option<PodTemplateSpec> {
-        self.spec.as_ref()?.template.clone()
-    }
-    fn min_ready_seconds(&self) -> i32 {
-        self.spec
-            .as_ref()
-            .and_then(|s| s.min_ready_seconds)
-            .unwrap_or(0)
-    }
-    fn observed(&self) -> (i32, i32, i32, i32, Option<i64>) {
-        let s = self.status.clone().unwrap_or_default();
-        (
-            s.replicas,
-            s.fully_labeled_replicas.unwrap_or(0),
-            s.ready_replicas.unwrap_or(0),
-            s.available_replicas.unwrap_or(0),
-            s.observed_generation,
-        )
-    }
 }
 
 impl Replicated for ReplicationController {
-    fn replicas(&self) -> i32 {
-        self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
-    }
+    same_fields!();
     fn selector(&self) -> Option<LabelSelector> {
         // A plain label map; defaulted from the template's labels by the API server.
         let labels = self.spec.as_ref()?.selector.clone()?;
         LabelSelector::from_json(&json!({ "matchLabels": labels })).ok()
-    }
-    fn template(&self) -> Option<PodTemplateSpec> {
-        self.spec.as_ref()?.template.clone()
-    }
-    fn min_ready_seconds(&self) -> i32 {
-        self.spec
-            .as_ref()
-            .and_then(|s| s.min_ready_seconds)
-            .unwrap_or(0)
-    }
-    fn observed(&self) -> (i32, i32, i32, i32, Option<i64>) {
-        let s = self.status.clone().unwrap_or_default();
-        (
-            s.replicas,
-            s.fully_labeled_replicas.unwrap_or(0),
-            s.ready_replicas.unwrap_or(0),
-            s.available_replicas.unwrap_or(0),
-            s.observed_generation,
-        )
     }
 }
 
