@@ -82,9 +82,26 @@ async fn version() -> Response {
     )
 }
 
+/// The connection's pending upgrade, taken from the request (streaming subresources).
+pub struct Upgrade(Option<hyper::upgrade::OnUpgrade>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Upgrade {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Upgrade(
+            parts.extensions.remove::<hyper::upgrade::OnUpgrade>(),
+        ))
+    }
+}
+
 async fn resource(
     State(state): State<AppState>,
     user: Option<Extension<User>>,
+    Upgrade(upgrade): Upgrade,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -128,6 +145,8 @@ async fn resource(
             user: user.as_ref(),
             tokens: &state.tokens,
             agent_token: &state.agent_token,
+            raw_query: uri.query().unwrap_or(""),
+            upgrade,
         },
         &method,
         target,

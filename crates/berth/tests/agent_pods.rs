@@ -17,13 +17,17 @@ use support::{Cluster, HostCleanup, free_networks, mounts_under};
 const IMAGE: &str = "berth.local/demo/busybox:1";
 
 fn http_get(ip: &str, port: u16) -> Option<String> {
+    http_get_path(ip, port, "/")
+}
+
+fn http_get_path(ip: &str, port: u16, path: &str) -> Option<String> {
     let mut stream = std::net::TcpStream::connect_timeout(
         &format!("{ip}:{port}").parse().ok()?,
         Duration::from_secs(2),
     )
     .ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET / HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     Some(response)
@@ -225,6 +229,60 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         })
         .unwrap_or(0);
     assert_eq!(attempts, 1);
+
+    // exec through the API server (WebSocket v5): output, stdin, exit codes; cp both ways.
+    let out = cluster
+        .kubectl(&[
+            "exec",
+            "web",
+            "-c",
+            "httpd",
+            "--",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; hostname",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "out\nweb\n");
+    assert!(out.stderr.contains("err"), "{}", out.stderr);
+    let failed = cluster.kubectl(&["exec", "web", "-c", "httpd", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(failed.status.code(), Some(7), "{}", failed.stderr);
+    let echoed = cluster
+        .kubectl_stdin(
+            &["exec", "-i", "web", "-c", "httpd", "--", "cat"],
+            "through stdin\n",
+        )
+        .ok();
+    assert_eq!(echoed.stdout, "through stdin\n");
+    let local = cluster.write("copied.txt", "copied in\n");
+    cluster
+        .kubectl(&[
+            "cp",
+            local.to_str().expect("utf-8"),
+            "web:/www/copied.txt",
+            "-c",
+            "httpd",
+        ])
+        .ok();
+    let page = cluster.wait_until("the copied file served", || {
+        let r = http_get_path(&ip, 8080, "/copied.txt")?;
+        r.contains("copied in").then_some(r)
+    });
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    let back = cluster.path().join("back.html");
+    cluster
+        .kubectl(&[
+            "cp",
+            "web:/www/index.html",
+            back.to_str().expect("utf-8"),
+            "-c",
+            "httpd",
+        ])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(&back).unwrap_or_default(),
+        "made by init\n"
+    );
 
     // Logs, through the API server from the agent: whole, tail, timestamps, follow.
     cluster

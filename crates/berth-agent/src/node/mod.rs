@@ -9,6 +9,7 @@
 //! removes what belongs to pods that no longer exist.
 
 pub mod container;
+pub mod exec;
 pub mod logs;
 pub mod machine;
 pub mod pod_worker;
@@ -220,6 +221,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         config.node_ip.as_deref().unwrap_or("0.0.0.0"),
         config.kubelet_port
     );
+    let index: server::PodIndex = Arc::default();
     server::serve(
         &address,
         identity,
@@ -227,6 +229,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
             token: config.token.clone(),
             logs_dir: agent_dir.join("logs"),
             runtime: runtime.clone(),
+            pods: index.clone(),
         }),
     )
     .await?;
@@ -287,12 +290,12 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         cluster_dns: config.cluster_dns.clone(),
         cluster_domain: config.cluster_domain.clone(),
     });
-    run_pods(shared).await;
+    run_pods(shared, index).await;
     Ok(())
 }
 
 /// Watches the pods bound to this node and keeps one worker per pod.
-async fn run_pods(shared: Arc<Shared>) {
+async fn run_pods(shared: Arc<Shared>, index: server::PodIndex) {
     let pods: Api<Pod> = Api::all(shared.client.clone());
     let config = watcher::Config::default().fields(&format!("spec.nodeName={}", shared.node_name));
     let mut stream = watcher::watcher(pods, config).default_backoff().boxed();
@@ -310,6 +313,15 @@ async fn run_pods(shared: Arc<Shared>) {
             Event::Init => listed.clear(),
             Event::InitApply(pod) | Event::Apply(pod) => {
                 let uid = pod.metadata.uid.clone().unwrap_or_default();
+                if let Ok(mut index) = index.lock() {
+                    index.insert(
+                        (
+                            pod.metadata.namespace.clone().unwrap_or_default(),
+                            pod.metadata.name.clone().unwrap_or_default(),
+                        ),
+                        uid.clone(),
+                    );
+                }
                 listed.insert(uid.clone());
                 let pod = Arc::new(pod);
                 match workers.get(&uid) {
@@ -326,6 +338,15 @@ async fn run_pods(shared: Arc<Shared>) {
             }
             Event::Delete(pod) => {
                 let uid = pod.metadata.uid.clone().unwrap_or_default();
+                if let Ok(mut index) = index.lock() {
+                    let key = (
+                        pod.metadata.namespace.clone().unwrap_or_default(),
+                        pod.metadata.name.clone().unwrap_or_default(),
+                    );
+                    if index.get(&key) == Some(&uid) {
+                        index.remove(&key);
+                    }
+                }
                 if let Some(tx) = workers.remove(&uid) {
                     let _ = tx.send(None);
                 }

@@ -66,7 +66,12 @@ pub struct Endpoint {
     pub token: String,
     pub logs_dir: PathBuf,
     pub runtime: Runtime,
+    /// `(namespace, name)` → uid of the pods on this node.
+    pub pods: PodIndex,
 }
+
+/// The pods bound to this node, by namespace and name (kept by the pod watch).
+pub type PodIndex = Arc<std::sync::Mutex<std::collections::HashMap<(String, String), String>>>;
 
 /// Binds `address` and serves until the runtime stops.
 pub async fn serve(
@@ -108,6 +113,7 @@ pub async fn serve(
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(tls), service)
+                    .with_upgrades()
                     .await;
             });
         }
@@ -121,7 +127,7 @@ fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
     response
 }
 
-async fn handle(endpoint: &Endpoint, req: Request<Incoming>) -> Response<Body> {
+async fn handle(endpoint: &Endpoint, mut req: Request<Incoming>) -> Response<Body> {
     let authorized = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -141,6 +147,14 @@ async fn handle(endpoint: &Endpoint, req: Request<Incoming>) -> Response<Body> {
     match (req.method(), parts.as_slice()) {
         (&http::Method::GET, ["containerLogs", namespace, pod, container]) => {
             container_logs(endpoint, namespace, pod, container, &query).await
+        }
+        (&http::Method::GET, ["exec", namespace, pod, container]) => {
+            let (namespace, pod, container) = (
+                namespace.to_string(),
+                pod.to_string(),
+                container.to_string(),
+            );
+            exec(endpoint, &mut req, &namespace, &pod, &container, &query)
         }
         _ => text(StatusCode::NOT_FOUND, "404 page not found"),
     }
@@ -193,6 +207,114 @@ async fn container_logs(
             .map(|chunk| (Ok::<_, Infallible>(Frame::data(chunk)), rx))
     });
     Response::new(BodyExt::boxed_unsync(StreamBody::new(stream)))
+}
+
+/// Upgrades to the exec WebSocket and runs the command in the container's current attempt.
+fn exec(
+    endpoint: &Endpoint,
+    req: &mut Request<Incoming>,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    query: &str,
+) -> Response<Body> {
+    let request = super::exec::ExecRequest::from_query(query);
+    if request.command.is_empty() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "you must specify at least one command for the container",
+        );
+    }
+    if request.tty {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "a terminal (-t) is not supported by this agent yet; run without -t",
+        );
+    }
+    let offered: Vec<String> = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|p| p.trim().to_string()))
+        .collect();
+    let Some(protocol) = super::exec::PROTOCOLS
+        .iter()
+        .find(|p| offered.iter().any(|o| o == *p))
+    else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "exec needs a WebSocket with subprotocol v5.channel.k8s.io or v4.channel.k8s.io",
+        );
+    };
+    let Some(key) = req
+        .headers()
+        .get("sec-websocket-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return text(StatusCode::BAD_REQUEST, "not a WebSocket upgrade");
+    };
+    let uid = endpoint
+        .pods
+        .lock()
+        .ok()
+        .and_then(|pods| pods.get(&(namespace.to_string(), pod.to_string())).cloned());
+    let Some(uid) = uid else {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!("pod {namespace}/{pod} is not on this node"),
+        );
+    };
+    let prefix = format!("{uid}_{container}_");
+    let id = endpoint
+        .runtime
+        .list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|id| id.starts_with(&prefix))
+        .filter(|id| {
+            endpoint
+                .runtime
+                .state(id)
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.running())
+        })
+        .max_by_key(|id| id[prefix.len()..].parse::<u32>().unwrap_or(0));
+    let Some(id) = id else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!("container {container} is not running in pod {pod}"),
+        );
+    };
+    let upgrade = hyper::upgrade::on(req);
+    let v5 = *protocol == "v5.channel.k8s.io";
+    let (runc, runc_root) = (endpoint.runtime.runc(), endpoint.runtime.runc_root());
+    tokio::spawn(async move {
+        if let Ok(io) = upgrade.await {
+            super::exec::run(io, v5, runc, runc_root, id, request).await;
+        }
+    });
+    let mut response = Response::new(Full::new(Bytes::new()).boxed_unsync());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("Upgrade"),
+    );
+    headers.insert(
+        http::header::UPGRADE,
+        http::HeaderValue::from_static("websocket"),
+    );
+    if let Ok(accept) = http::HeaderValue::from_str(&super::exec::accept_key(&key)) {
+        headers.insert("sec-websocket-accept", accept);
+    }
+    headers.insert(
+        "sec-websocket-protocol",
+        http::HeaderValue::from_static(protocol),
+    );
+    response
 }
 
 fn truncate(text: &mut String, limit: usize) {

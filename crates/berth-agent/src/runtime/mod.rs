@@ -75,6 +75,15 @@ impl Runtime {
         })
     }
 
+    /// The runc program and its state root (for `runc exec`).
+    pub fn runc(&self) -> PathBuf {
+        self.runc.clone()
+    }
+
+    pub fn runc_root(&self) -> PathBuf {
+        self.runc_root.clone()
+    }
+
     pub fn bundle(&self, id: &str) -> PathBuf {
         self.containers.join(id)
     }

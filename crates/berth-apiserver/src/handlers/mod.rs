@@ -198,6 +198,10 @@ pub struct Context<'a> {
     pub tokens: &'a TokenIssuer,
     /// The cluster token, presented to node agents.
     pub agent_token: &'a str,
+    /// The query string as sent (exec's repeated `command`s are forwarded as they are).
+    pub raw_query: &'a str,
+    /// The client connection's upgrade, for the streaming subresources.
+    pub upgrade: Option<hyper::upgrade::OnUpgrade>,
 }
 
 pub async fn dispatch(
@@ -244,6 +248,21 @@ pub async fn dispatch(
         }
         Some("log") if is_pods(&target) => {
             return pod_log::log(registry, &target, method, &query, context.agent_token).await;
+        }
+        Some("exec") if is_pods(&target) => {
+            if *method != Method::GET && *method != Method::POST {
+                return Err(ApiError::method_not_allowed(method.as_str(), "pods/exec"));
+            }
+            return pod_log::exec(
+                registry,
+                &target,
+                &query,
+                context.raw_query,
+                headers,
+                context.upgrade,
+                context.agent_token,
+            )
+            .await;
         }
         // The other subresources (log, exec, binding, eviction, …) come with their features.
         Some(sub) => {

@@ -1,5 +1,6 @@
-//! `GET pods/<name>/log`: `kubectl logs`, streamed from the agent of the pod's node, as
-//! kube-apiserver proxies to the kubelet.
+//! `GET pods/<name>/log` (`kubectl logs`, streamed) and `pods/<name>/exec` (`kubectl exec`,
+//! a WebSocket passed through) go to the agent of the pod's node, as kube-apiserver proxies
+//! to the kubelet.
 //!
 //! The agent is reached at the node's InternalIP and `daemonEndpoints.kubeletEndpoint.Port`
 //! over HTTPS; its certificate must be the one whose SHA-256 the node published
@@ -123,19 +124,27 @@ fn forwarded_query(query: &Query) -> String {
     pairs.join("&")
 }
 
-pub async fn log(
+/// A pod's container on its node's agent, ready to be dialled.
+struct AgentTarget {
+    namespace: String,
+    name: String,
+    container: String,
+    node: String,
+    address: std::net::IpAddr,
+    port: u16,
+    fingerprint: String,
+}
+
+/// Resolves `pods/<name>/<sub>` to the container (kubectl's `container` parameter, or the
+/// only one) and the agent of the pod's node.
+async fn agent_target(
     registry: &Registry,
     target: &Target,
-    method: &Method,
     query: &Query,
-    token: &str,
-) -> Result<Response, ApiError> {
-    if *method != Method::GET {
-        return Err(ApiError::method_not_allowed(method.as_str(), "pods/log"));
-    }
-    let namespace = target.namespace().unwrap_or("default");
+) -> Result<AgentTarget, ApiError> {
+    let namespace = target.namespace().unwrap_or("default").to_string();
     let name = target.name.clone().unwrap_or_default();
-    let pod = registry.get(target.rt, Some(namespace), &name).await?;
+    let pod = registry.get(target.rt, Some(&namespace), &name).await?;
     let spec = pod.body.get("spec").cloned().unwrap_or(Value::Null);
     let names = |key: &str| -> Vec<String> {
         spec.get(key)
@@ -176,7 +185,7 @@ pub async fn log(
     let node = registry.get(nodes, None, node_name).await?;
     if node.metadata.labels.contains_key(SIMULATED_LABEL) {
         return Err(ApiError::bad_request(format!(
-            "node {node_name} is simulated: its pods run no containers and have no logs"
+            "node {node_name} is simulated: its pods run no containers"
         )));
     }
     let fingerprint = node
@@ -203,12 +212,28 @@ pub async fn log(
         .and_then(Value::as_u64)
         .and_then(|p| u16::try_from(p).ok())
         .unwrap_or(10250);
-    let path = format!(
-        "/containerLogs/{namespace}/{name}/{container}?{}",
-        forwarded_query(query)
-    );
+    Ok(AgentTarget {
+        namespace,
+        name,
+        container,
+        node: node_name.to_string(),
+        address,
+        port,
+        fingerprint,
+    })
+}
+
+/// An HTTP/1.1 connection (upgrades allowed) to the agent, its certificate pinned.
+async fn dial(
+    agent: &AgentTarget,
+    path: &str,
+) -> Result<hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>, ApiError>
+{
     let unreachable = |e: &dyn std::fmt::Display| {
-        ApiError::internal(format!("Get \"https://{address}:{port}{path}\": {e}"))
+        ApiError::internal(format!(
+            "Get \"https://{}:{}{path}\": {e}",
+            agent.address, agent.port
+        ))
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -216,51 +241,155 @@ pub async fn log(
         .map_err(|e| ApiError::internal(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Pinned {
-            fingerprint,
+            fingerprint: agent.fingerprint.clone(),
             provider,
         }))
         .with_no_client_auth();
     let tcp = tokio::time::timeout(
         Duration::from_secs(10),
-        tokio::net::TcpStream::connect((address, port)),
+        tokio::net::TcpStream::connect((agent.address, agent.port)),
     )
     .await
     .map_err(|e| unreachable(&e))?
     .map_err(|e| unreachable(&e))?;
-    let server_name = ServerName::try_from(node_name.to_string())
-        .unwrap_or(ServerName::IpAddress(address.into()));
+    let server_name = ServerName::try_from(agent.node.clone())
+        .unwrap_or(ServerName::IpAddress(agent.address.into()));
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(server_name, tcp)
         .await
         .map_err(|e| unreachable(&e))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
         .map_err(|e| unreachable(&e))?;
-    tokio::spawn(connection);
+    tokio::spawn(connection.with_upgrades());
+    Ok(sender)
+}
+
+/// An agent's error response as the API's error.
+async fn agent_error(response: hyper::Response<hyper::body::Incoming>) -> ApiError {
+    let code = response.status();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
+        .unwrap_or_default();
+    match code.as_u16() {
+        400 | 404 => ApiError::bad_request(body),
+        _ => ApiError::internal(body),
+    }
+}
+
+pub async fn log(
+    registry: &Registry,
+    target: &Target,
+    method: &Method,
+    query: &Query,
+    token: &str,
+) -> Result<Response, ApiError> {
+    if *method != Method::GET {
+        return Err(ApiError::method_not_allowed(method.as_str(), "pods/log"));
+    }
+    let agent = agent_target(registry, target, query).await?;
+    let path = format!(
+        "/containerLogs/{}/{}/{}?{}",
+        agent.namespace,
+        agent.name,
+        agent.container,
+        forwarded_query(query)
+    );
+    let mut sender = dial(&agent, &path).await?;
     let request = hyper::Request::get(&path)
-        .header(hyper::header::HOST, format!("{address}:{port}"))
+        .header(
+            hyper::header::HOST,
+            format!("{}:{}", agent.address, agent.port),
+        )
         .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let response = sender
         .send_request(request)
         .await
-        .map_err(|e| unreachable(&e))?;
-    let code = response.status();
-    if code != StatusCode::OK {
-        let body = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
-            .unwrap_or_default();
-        return Err(match code.as_u16() {
-            400 => ApiError::bad_request(body),
-            404 => ApiError::bad_request(body),
-            _ => ApiError::internal(body),
-        });
+        .map_err(|e| ApiError::internal(format!("streaming from the agent: {e}")))?;
+    if response.status() != StatusCode::OK {
+        return Err(agent_error(response).await);
     }
     Response::builder()
         .status(200)
         .header("content-type", "text/plain")
         .body(Body::new(response.into_body()))
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// `pods/<name>/exec`: kubectl's WebSocket is passed through to the agent's, as
+/// kube-apiserver's upgrade-aware proxy does: the agent answers the handshake (the client's
+/// key and subprotocols are forwarded), then bytes flow both ways untouched.
+pub async fn exec(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    raw_query: &str,
+    headers: &axum::http::HeaderMap,
+    client: Option<hyper::upgrade::OnUpgrade>,
+    token: &str,
+) -> Result<Response, ApiError> {
+    let Some(client) = client else {
+        return Err(ApiError::bad_request(
+            "exec needs a WebSocket upgrade (kubectl 1.30 or newer)",
+        ));
+    };
+    let agent = agent_target(registry, target, query).await?;
+    let path = format!(
+        "/exec/{}/{}/{}?{raw_query}",
+        agent.namespace, agent.name, agent.container
+    );
+    let mut sender = dial(&agent, &path).await?;
+    let mut request = hyper::Request::get(&path)
+        .header(
+            hyper::header::HOST,
+            format!("{}:{}", agent.address, agent.port),
+        )
+        .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(hyper::header::CONNECTION, "Upgrade")
+        .header(hyper::header::UPGRADE, "websocket");
+    for name in [
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+    ] {
+        for value in headers.get_all(name) {
+            request = request.header(name, value.clone());
+        }
+    }
+    let request = request
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| ApiError::internal(format!("reaching the agent: {e}")))?;
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+        return Err(agent_error(response).await);
+    }
+    let agent_side = hyper::upgrade::on(&mut response);
+    let mut answer = Response::builder().status(StatusCode::SWITCHING_PROTOCOLS);
+    for name in [
+        "connection",
+        "upgrade",
+        "sec-websocket-accept",
+        "sec-websocket-protocol",
+    ] {
+        if let Some(value) = response.headers().get(name) {
+            answer = answer.header(name, value.clone());
+        }
+    }
+    tokio::spawn(async move {
+        let (Ok(client), Ok(agent)) = (client.await, agent_side.await) else {
+            return;
+        };
+        let mut client = TokioIo::new(client);
+        let mut agent = TokioIo::new(agent);
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut agent).await;
+    });
+    answer
+        .body(Body::empty())
         .map_err(|e| ApiError::internal(e.to_string()))
 }

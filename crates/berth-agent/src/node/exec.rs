@@ -1,0 +1,223 @@
+//! `kubectl exec` on the agent: `GET /exec/<ns>/<pod>/<container>?command=…&stdin=…` upgraded
+//! to a WebSocket speaking Kubernetes' channel protocol (`v5.channel.k8s.io`, or
+//! `v4.channel.k8s.io`): each binary message starts with its channel — 0 stdin, 1 stdout,
+//! 2 stderr, 3 the final Status, 4 resize, 255 close (v5: `[255, 0]` closes stdin). The
+//! command runs with `runc exec` in the container; its exit code comes back as a Status
+//! (`NonZeroExitCode` with the code as its cause), then a Close frame with code 1000.
+
+use std::process::Stdio;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+
+/// Subprotocols spoken, preferred first.
+pub const PROTOCOLS: [&str; 2] = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+
+/// What kubectl asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecRequest {
+    pub command: Vec<String>,
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    pub tty: bool,
+}
+
+impl ExecRequest {
+    pub fn from_query(query: &str) -> ExecRequest {
+        let mut request = ExecRequest::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = super::logs::percent_decode(value);
+            let on = value == "1" || value == "true";
+            match key {
+                "command" => request.command.push(value),
+                "stdin" => request.stdin = on,
+                "stdout" => request.stdout = on,
+                "stderr" => request.stderr = on,
+                "tty" => request.tty = on,
+                _ => {}
+            }
+        }
+        request
+    }
+}
+
+/// The `Sec-WebSocket-Accept` for a client's key (RFC 6455).
+pub fn accept_key(key: &str) -> String {
+    use base64::Engine;
+    let mut input = key.trim().as_bytes().to_vec();
+    input.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &input);
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
+/// The Status kubectl reads on channel 3 for an exit code.
+pub fn status_for(command: &[String], code: Option<i32>) -> String {
+    match code {
+        Some(0) => json!({"metadata": {}, "status": "Success"}).to_string(),
+        Some(code) => json!({
+            "metadata": {},
+            "status": "Failure",
+            "message": format!(
+                "command terminated with non-zero exit code: error executing command [{}], exit code {code}",
+                command.join(" ")
+            ),
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]},
+        })
+        .to_string(),
+        None => json!({"metadata": {}, "status": "Failure", "message": "the command ended without an exit code", "reason": "InternalError"}).to_string(),
+    }
+}
+
+/// Runs `request` in container `id` over the upgraded connection `io`.
+pub async fn run(
+    io: hyper::upgrade::Upgraded,
+    v5: bool,
+    runc: std::path::PathBuf,
+    runc_root: std::path::PathBuf,
+    id: String,
+    request: ExecRequest,
+) {
+    let ws = WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, None).await;
+    let (mut sink, mut source) = ws.split();
+    let child = tokio::process::Command::new(&runc)
+        .arg("--root")
+        .arg(&runc_root)
+        .arg("exec")
+        .arg(&id)
+        .args(&request.command)
+        .stdin(if request.stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            let status = json!({"metadata": {}, "status": "Failure", "message": format!("running runc exec: {e}"), "reason": "InternalError"}).to_string();
+            let _ = sink
+                .send(Message::Binary(channel(3, status.as_bytes()).into()))
+                .await;
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                })))
+                .await;
+            return;
+        }
+    };
+    let mut stdin = child.stdin.take();
+    // stdout and stderr, each on its channel, through one queue to the socket.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let out_task = tokio::spawn(pump(child.stdout.take(), 1, tx.clone()));
+    let err_task = tokio::spawn(pump(child.stderr.take(), 2, tx.clone()));
+    drop(tx);
+    let mut input_open = true;
+    let mut output_open = true;
+    loop {
+        tokio::select! {
+            message = source.next(), if input_open => match message {
+                Some(Ok(Message::Binary(data))) if !data.is_empty() => match data[0] {
+                    0 => {
+                        if let Some(pipe) = stdin.as_mut()
+                            && pipe.write_all(&data[1..]).await.is_err()
+                        {
+                            stdin = None;
+                        }
+                    }
+                    255 if v5 && data.get(1) == Some(&0) => stdin = None,
+                    _ => {}
+                },
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                    input_open = false;
+                    stdin = None;
+                }
+                _ => {}
+            },
+            chunk = rx.recv(), if output_open => match chunk {
+                Some(frame) => {
+                    if sink.send(Message::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => output_open = false,
+            },
+            else => break,
+        }
+        if !output_open {
+            break;
+        }
+    }
+    drop(stdin);
+    let _ = out_task.await;
+    let _ = err_task.await;
+    let code = child.wait().await.ok().and_then(|s| s.code());
+    let status = status_for(&request.command, code);
+    let _ = sink
+        .send(Message::Binary(channel(3, status.as_bytes()).into()))
+        .await;
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        })))
+        .await;
+}
+
+fn channel(number: u8, data: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(data.len() + 1);
+    frame.push(number);
+    frame.extend_from_slice(data);
+    frame
+}
+
+async fn pump<R: tokio::io::AsyncRead + Unpin>(
+    pipe: Option<R>,
+    number: u8,
+    tx: tokio::sync::mpsc::Sender<Vec<u8>>,
+) {
+    let Some(mut pipe) = pipe else { return };
+    let mut buffer = vec![0u8; 32 * 1024];
+    while let Ok(n) = pipe.read(&mut buffer).await {
+        if n == 0 || tx.send(channel(number, &buffer[..n])).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accept_key_is_rfc_6455s() {
+        assert_eq!(
+            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaWLEXw8ZCM7f8+5ZI="
+        );
+    }
+
+    #[test]
+    fn queries_and_statuses() {
+        let r = ExecRequest::from_query(
+            "command=sh&command=-c&command=exit%203&stdout=true&stderr=true",
+        );
+        assert_eq!(r.command, vec!["sh", "-c", "exit 3"]);
+        assert!(r.stdout && r.stderr && !r.stdin && !r.tty);
+        assert!(status_for(&r.command, Some(3)).contains("\"message\":\"3\""));
+        assert!(status_for(&r.command, Some(0)).contains("Success"));
+    }
+}
