@@ -206,7 +206,7 @@ mod tests {
     fn the_accept_key_is_rfc_6455s() {
         assert_eq!(
             accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaWLEXw8ZCM7f8+5ZI="
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
     }
 
