@@ -107,15 +107,7 @@ pub async fn run(
         Ok(child) => child,
         Err(e) => {
             let status = json!({"metadata": {}, "status": "Failure", "message": format!("running runc exec: {e}"), "reason": "InternalError"}).to_string();
-            let _ = sink
-                .send(Message::Binary(channel(3, status.as_bytes()).into()))
-                .await;
-            let _ = sink
-                .send(Message::Close(Some(CloseFrame {
-                    code: CloseCode::Normal,
-                    reason: "".into(),
-                })))
-                .await;
+            finish(&mut sink, &status).await;
             return;
         }
     };
@@ -165,7 +157,15 @@ pub async fn run(
     let _ = out_task.await;
     let _ = err_task.await;
     let code = child.wait().await.ok().and_then(|s| s.code());
-    let status = status_for(&request.command, code);
+    finish(&mut sink, &status_for(&request.command, code)).await;
+}
+
+/// Sends the final Status on channel 3, then Close with code 1000 (kubectl reports any other
+/// ending as a failure).
+async fn finish<S>(sink: &mut S, status: &str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
     let _ = sink
         .send(Message::Binary(channel(3, status.as_bytes()).into()))
         .await;

@@ -57,12 +57,7 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
         .stdout(stdout_w)
         .stderr(stderr_w)
         .status();
-    let failure = match created {
-        Ok(status) if status.success() => None,
-        Ok(_) => Some(runc_error(&runc_log)),
-        Err(e) => Some(format!("running runc: {e}")),
-    };
-    if let Some(message) = failure {
+    if let Some(message) = failure_of(created, &runc_log) {
         return fail(config, "CreateContainerError", &message);
     }
     let pid: i32 = std::fs::read_to_string(&pid_file)?
@@ -77,12 +72,7 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    let failure = match started {
-        Ok(status) if status.success() => None,
-        Ok(_) => Some(runc_error(&runc_log)),
-        Err(e) => Some(format!("running runc: {e}")),
-    };
-    if let Some(message) = failure {
+    if let Some(message) = failure_of(started, &runc_log) {
         let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
         return fail(config, "StartError", &message);
     }
@@ -151,6 +141,15 @@ fn report(line: &str) {
     drop(out);
     if let Ok(null) = File::options().write(true).open("/dev/null") {
         let _ = rustix::stdio::dup2_stdout(null.as_fd());
+    }
+}
+
+/// Why a runc command failed, if it did: its last logged error.
+fn failure_of(result: io::Result<std::process::ExitStatus>, runc_log: &Path) -> Option<String> {
+    match result {
+        Ok(status) if status.success() => None,
+        Ok(_) => Some(runc_error(runc_log)),
+        Err(e) => Some(format!("running runc: {e}")),
     }
 }
 
