@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Cluster, HostCleanup, free_networks, mounts_under};
+use support::{Cluster, HostCleanup, free_networks, import_demo_image, mounts_under};
 
 const IMAGE: &str = "berth.local/demo/busybox:1";
 
@@ -83,27 +83,7 @@ fn start_node(tag: u32) -> Node {
         cgroup_root,
         service_cidr: networks.service_cidr.clone(),
     };
-    let archive = cluster.path().join("demo.tar");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
-    assert!(
-        Command::new("bash")
-            .arg(script)
-            .arg(&archive)
-            .status()
-            .expect("make-demo-image")
-            .success()
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["image", "import", "--data-dir"])
-        .arg(&data_dir)
-        .arg(&archive)
-        .output()
-        .expect("berth image import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_demo_image(&data_dir, &cluster.path().join("demo.tar"));
     cluster
         .kubectl(&[
             "wait",

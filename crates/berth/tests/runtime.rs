@@ -4,6 +4,8 @@
 //! message; removal leaves no runc container, mount or cgroup. Needs root, runc and
 //! busybox-static (scripts/install-packages).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,27 +14,7 @@ use berth_agent::runtime::{ContainerSpec, Resources, Runtime, RuntimeError, Shar
 
 fn import_demo(data_dir: &Path) -> Vec<PathBuf> {
     std::fs::create_dir_all(data_dir).expect("data dir");
-    let archive = data_dir.join("demo.tar");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
-    assert!(
-        Command::new("bash")
-            .arg(script)
-            .arg(&archive)
-            .status()
-            .expect("make-demo-image")
-            .success()
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .args(["image", "import", "--data-dir"])
-        .arg(data_dir)
-        .arg(&archive)
-        .output()
-        .expect("berth image import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::import_demo_image(data_dir, &data_dir.join("demo.tar"));
     let store = ImageStore::open(&berth_agent::image::store_root(data_dir)).expect("store");
     let image = store
         .resolve("berth.local/demo/busybox:1")

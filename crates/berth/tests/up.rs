@@ -6,7 +6,6 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -106,15 +105,7 @@ fn berth_up_serves_the_example_stops_on_ctrl_c_and_resumes() {
         service_cidr: networks.service_cidr.clone(),
     };
     let demo = dir.path().join("demo.tar");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
-    assert!(
-        Command::new("bash")
-            .arg(script)
-            .arg(&demo)
-            .status()
-            .expect("make-demo-image")
-            .success()
-    );
+    support::make_demo_image(&demo);
     let kubeconfig = dir.path().join("kubeconfig");
     let args: Vec<String> = [
         "--data-dir",

@@ -92,13 +92,18 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
     state.finished_at = Some(jiff::Timestamp::now());
     state.reason = Some(if exit_code == 0 { "Completed" } else { "Error" }.into());
     write_state(&config.bundle, &state)?;
+    delete(config);
+    Ok(())
+}
+
+/// `runc delete --force`: what runc keeps of the container goes (best effort).
+fn delete(config: &ShimConfig) {
     let _ = runc(config)
         .args(["delete", "--force", &config.id])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    Ok(())
 }
 
 fn runc(config: &ShimConfig) -> Command {
@@ -124,12 +129,7 @@ fn fail(config: &ShimConfig, reason: &str, message: &str) -> io::Result<()> {
     };
     write_state(&config.bundle, &state)?;
     report(&serde_json::json!({"error": message, "reason": reason}).to_string());
-    let _ = runc(config)
-        .args(["delete", "--force", &config.id])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    delete(config);
     Ok(())
 }
 

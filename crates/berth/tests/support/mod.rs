@@ -526,6 +526,14 @@ impl Drop for HostCleanup {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
         for id in ids.split_whitespace() {
+            // runc 1.1's `delete --force` was seen to leave the process running: kill first.
+            let _ = Command::new("runc")
+                .arg("--root")
+                .arg(&runc_root)
+                .args(["kill", id, "KILL"])
+                .stderr(Stdio::null())
+                .status();
+            std::thread::sleep(Duration::from_millis(200));
             let _ = Command::new("runc")
                 .arg("--root")
                 .arg(&runc_root)
@@ -570,4 +578,33 @@ pub fn mounts_under(dir: &Path) -> Vec<String> {
         .filter(|m| m.starts_with(&dir))
         .map(str::to_string)
         .collect()
+}
+
+/// Builds the demo image (`scripts/make-demo-image`, busybox-static) into `archive`.
+pub fn make_demo_image(archive: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-demo-image");
+    assert!(
+        Command::new("bash")
+            .arg(script)
+            .arg(archive)
+            .status()
+            .expect("make-demo-image")
+            .success()
+    );
+}
+
+/// Builds the demo image into `archive` and imports it into the agent store of `data_dir`.
+pub fn import_demo_image(data_dir: &Path, archive: &Path) {
+    make_demo_image(archive);
+    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["image", "import", "--data-dir"])
+        .arg(data_dir)
+        .arg(archive)
+        .output()
+        .expect("berth image import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
