@@ -1,12 +1,13 @@
 //! Images on a node: references ([`reference`]), digests ([`digest`]), the OCI documents
 //! ([`oci`]), the content store with unpacked layers ([`store`]), layer unpacking with
-//! whiteouts ([`layer`]) and archive import ([`archive`]).
+//! whiteouts ([`layer`]), archive import ([`archive`]) and registry pulls ([`registry`]).
 
 pub mod archive;
 pub mod digest;
 pub mod layer;
 pub mod oci;
 pub mod reference;
+pub mod registry;
 pub mod store;
 
 use std::path::{Path, PathBuf};

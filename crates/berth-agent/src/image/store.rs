@@ -200,14 +200,23 @@ impl ImageStore {
     }
 
     /// Names `manifest` (already stored with its config and layers) `name`, replacing what
-    /// the name pointed at.
+    /// the name pointed at. A name with a tag is kept without its digest (the tag moves);
+    /// a name by digest alone is kept as `name@digest`.
     pub fn tag(&self, name: &ImageRef, manifest: &Digest) -> Result<(), ImageError> {
         let size = std::fs::metadata(self.blob_path(manifest))
             .map_err(|e| ImageError::io(&self.blob_path(manifest), e))?
             .len();
-        let full = ImageRef {
-            digest: None,
-            ..name.clone()
+        let media_type = self
+            .manifest(manifest)?
+            .media_type
+            .unwrap_or_else(|| MEDIA_OCI_MANIFEST.to_string());
+        let full = if name.tag.is_some() {
+            ImageRef {
+                digest: None,
+                ..name.clone()
+            }
+        } else {
+            name.with_digest(manifest)
         }
         .to_string();
         self.update_index(|index| {
@@ -220,7 +229,7 @@ impl ImageStore {
                 annotations.insert(ANNOTATION_REF_NAME.to_string(), tag.clone());
             }
             index.manifests.push(Descriptor {
-                media_type: MEDIA_OCI_MANIFEST.into(),
+                media_type,
                 digest: manifest.clone(),
                 size,
                 platform: None,

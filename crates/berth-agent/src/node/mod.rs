@@ -10,6 +10,7 @@
 
 pub mod container;
 pub mod exec;
+mod image_pull;
 pub mod logs;
 pub mod machine;
 pub mod pod_worker;
@@ -58,6 +59,8 @@ pub struct NodeConfig {
     pub token: String,
     /// The Service CIDR, routed to a dummy device on this node.
     pub service_cidr: String,
+    /// Mirrors, credentials and TLS settings for registries (`--private-registry`).
+    pub registries: Arc<crate::image::registry::RegistriesConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -281,6 +284,9 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         client: client.clone(),
         runtime,
         images,
+        puller: Arc::new(crate::image::registry::Puller::new(
+            config.registries.clone(),
+        )),
         cni,
         node_name: config.node_name.clone(),
         host_ip: machine.internal_ip.clone(),

@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use super::container::{self, ConfigError, Context, Sources};
-use crate::image::{ImageRef, ImageStore};
+use super::image_pull;
+use crate::image::ImageStore;
+use crate::image::registry::Puller;
 use crate::network::{CniConfig, Sandbox};
 use crate::runtime::{BindMount, ContainerState, Runtime, RuntimeError, SharedNamespaces};
 
@@ -29,6 +31,7 @@ pub struct Shared {
     pub client: kube::Client,
     pub runtime: Runtime,
     pub images: ImageStore,
+    pub puller: Arc<Puller>,
     pub cni: CniConfig,
     pub node_name: String,
     pub host_ip: String,
@@ -58,6 +61,8 @@ struct Record {
     /// Why it is waiting (`ErrImagePull`, `CreateContainerConfigError`, …) and the message.
     waiting: Option<(String, String)>,
     backoff: Duration,
+    /// The image pull back-off (10 s doubling to 5 min while pulls fail).
+    pull_backoff: Duration,
     /// Whether it was restarted before (the first restart is immediate).
     restarted: bool,
     retry_at: Option<Instant>,
@@ -99,7 +104,7 @@ pub fn parse_container_id(id: &str) -> Option<(&str, &str, u32)> {
     Some((uid, name, attempt))
 }
 
-fn reference(pod: &Pod, field: Option<String>) -> ObjectReference {
+pub(super) fn reference(pod: &Pod, field: Option<String>) -> ObjectReference {
     ObjectReference {
         api_version: Some("v1".into()),
         kind: Some("Pod".into()),
@@ -397,6 +402,33 @@ impl PodWorker {
             });
         let now = Instant::now();
         if let Some(at) = record.retry_at.filter(|at| *at > now) {
+            // A failed pull shows as ErrImagePull, then as ImagePullBackOff while waiting.
+            if record
+                .waiting
+                .as_ref()
+                .is_some_and(|(reason, _)| reason == "ErrImagePull")
+            {
+                let field = Some(format!("spec.containers{{{}}}", c.name));
+                self.shared.events.record(
+                    reference(pod, field.clone()),
+                    EventType::Normal,
+                    "BackOff",
+                    format!(
+                        "Back-off pulling image \"{}\"",
+                        c.image.clone().unwrap_or_default()
+                    ),
+                );
+                self.shared.events.record(
+                    reference(pod, field),
+                    EventType::Warning,
+                    "Failed",
+                    "Error: ImagePullBackOff".to_string(),
+                );
+                if let Some((reason, _)) = record.waiting.as_mut() {
+                    *reason = "ImagePullBackOff".to_string();
+                }
+                self.records.insert(c.name.clone(), record);
+            }
             return Some(at);
         }
         if restart && record.retry_at.is_none() {
@@ -435,26 +467,32 @@ impl PodWorker {
         let previous = if restart { record.state.clone() } else { None };
         let result = self.start(pod, c, attempt, &mut record).await;
         let next = match result {
-            Ok(()) => None,
+            Ok(()) => {
+                record.pull_backoff = Duration::ZERO;
+                None
+            }
             Err(StartFailure::Waiting { reason, message }) => {
                 // Not started: this attempt did not happen.
                 record.attempt = if restart { attempt - 1 } else { attempt };
                 record.state = previous.clone().or(record.state.take());
-                let reason = if reason == "ErrImagePull"
-                    && record
-                        .waiting
-                        .as_ref()
-                        .is_some_and(|(r, _)| r == "ErrImagePull" || r == "ImagePullBackOff")
-                {
-                    "ImagePullBackOff".to_string()
-                } else {
-                    reason
-                };
+                let pulling = reason == "ErrImagePull";
                 record.waiting = Some((reason, message));
-                let at = now + INITIAL_BACKOFF;
+                let delay = if pulling {
+                    record.pull_backoff =
+                        (record.pull_backoff * 2).clamp(INITIAL_BACKOFF, MAX_BACKOFF);
+                    record.pull_backoff
+                } else {
+                    INITIAL_BACKOFF
+                };
+                let at = now + delay;
                 record.retry_at = Some(at);
                 self.records.insert(c.name.clone(), record);
-                return Some(at);
+                // Look again soon to show the back-off (ImagePullBackOff).
+                return Some(if pulling {
+                    now + Duration::from_secs(1)
+                } else {
+                    at
+                });
             }
             Err(StartFailure::Exited(state)) => {
                 record.state = Some(state);
@@ -489,57 +527,11 @@ impl PodWorker {
             reason: reason.to_string(),
             message,
         };
-        let reference_ = ImageRef::parse(&image_name).map_err(|e| {
-            waiting(
-                "InvalidImageName",
-                format!("Failed to apply default image tag \"{image_name}\": {e}"),
-            )
-        })?;
-        let store = self.shared.images.clone();
-        let wanted = reference_.to_string();
-        let unpacked = tokio::task::spawn_blocking(
-            move || -> Result<Option<crate::image::Unpacked>, String> {
-                match store.resolve(&wanted).map_err(|e| e.to_string())? {
-                    Some(image) => store.unpack(&image).map(Some).map_err(|e| e.to_string()),
-                    None => Ok(None),
-                }
-            },
-        )
-        .await
-        .map_err(|e| waiting("ErrImagePull", e.to_string()))?
-        .map_err(|e| waiting("ErrImagePull", e))?;
-        let Some(unpacked) = unpacked else {
-            if c.image_pull_policy.as_deref() == Some("Never") {
-                let message = format!(
-                    "Container image \"{image_name}\" is not present with pull policy of Never"
-                );
-                self.shared.events.record(
-                    reference(pod, field.clone()),
-                    EventType::Warning,
-                    "ErrImageNeverPull",
-                    message.clone(),
-                );
-                return Err(waiting("ErrImageNeverPull", message));
-            }
-            let message = format!(
-                "Failed to pull image \"{image_name}\": {reference_} is not in this node's image store (berth image import), and pulling from registries is not built yet"
-            );
-            self.shared.events.record(
-                reference(pod, field.clone()),
-                EventType::Warning,
-                "Failed",
-                message.clone(),
-            );
-            return Err(waiting("ErrImagePull", message));
-        };
-        if record.image_id.is_empty() || attempt == 0 {
-            self.shared.events.record(
-                reference(pod, field.clone()),
-                EventType::Normal,
-                "Pulled",
-                format!("Container image \"{image_name}\" already present on machine"),
-            );
-        }
+        let first = record.image_id.is_empty() || attempt == 0;
+        let unpacked = image_pull::ensure_image(&self.shared, pod, c, field.clone(), first)
+            .await
+            .map_err(|n| waiting(n.reason, n.message))?;
+        let reference_ = unpacked.image.name.clone();
         record.image = image_name.clone();
         record.image_id = reference_.with_digest(&unpacked.image.manifest).to_string();
         let sources = self

@@ -3,6 +3,10 @@
 //!   (the global-default class, else 0); an unknown class is refused with 403.
 //! - **DefaultTolerationSeconds**: every Pod tolerates the `not-ready` and `unreachable`
 //!   NoExecute taints for a configured time (300 s by default), unless it already says how.
+//! - **ServiceAccount** (its image-pull part): `spec.serviceAccountName` defaults to
+//!   `default`, and a Pod without `imagePullSecrets` gets its ServiceAccount's. A missing
+//!   ServiceAccount is tolerated (upstream refuses the Pod; Berth's namespaces get their
+//!   `default` ServiceAccount asynchronously).
 //!
 //! Also the built-in PriorityClasses (`system-cluster-critical`, `system-node-critical`).
 
@@ -98,6 +102,46 @@ impl Registry {
         spec.insert("priority".into(), json!(value));
         spec.insert("preemptionPolicy".into(), json!(policy));
         add_default_tolerations(spec, admission);
+        self.admit_service_account(object).await
+    }
+
+    async fn admit_service_account(&self, object: &mut Object) -> Result<(), ApiError> {
+        let namespace = object.metadata.namespace.clone();
+        let Some(spec) = object.body.get_mut("spec").and_then(Value::as_object_mut) else {
+            return Ok(());
+        };
+        let account = spec
+            .get("serviceAccountName")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .or_else(|| spec.get("serviceAccount").and_then(Value::as_str))
+            .filter(|n| !n.is_empty())
+            .unwrap_or("default")
+            .to_string();
+        spec.insert("serviceAccountName".into(), json!(account));
+        let has_secrets = spec
+            .get("imagePullSecrets")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        if has_secrets {
+            return Ok(());
+        }
+        let Some(rt) = berth_api::catalogue::lookup("", "v1", "serviceaccounts") else {
+            return Ok(());
+        };
+        let cache = self.caches().get(rt).await?;
+        let key = Registry::key(
+            rt,
+            Some(namespace.as_str()).filter(|n| !n.is_empty()),
+            &account,
+        );
+        let secrets = cache
+            .object(&key)
+            .and_then(|sa| sa.object.body.get("imagePullSecrets").cloned())
+            .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+        if let Some(secrets) = secrets {
+            spec.insert("imagePullSecrets".into(), secrets);
+        }
         Ok(())
     }
 

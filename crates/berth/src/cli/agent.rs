@@ -84,6 +84,28 @@ pub struct NodeArgs {
     /// The agent's HTTPS port, through which the API server streams logs.
     #[arg(long, default_value_t = 10250)]
     pub kubelet_port: u16,
+
+    /// Registry mirrors, credentials and TLS settings, in k3s's registries.yaml format
+    /// (read if it exists when left at the default).
+    #[arg(long, default_value = berth_agent::image::registry::config::DEFAULT_PATH)]
+    pub private_registry: PathBuf,
+
+    /// Pull only from the mirrors the registries configuration names, never from an
+    /// image's own registry (as k3s's flag of the same name).
+    #[arg(long)]
+    pub disable_default_registry_endpoint: bool,
+}
+
+impl NodeArgs {
+    /// The registries configuration `--private-registry` names.
+    pub fn registries(&self) -> anyhow::Result<berth_agent::image::registry::RegistriesConfig> {
+        let optional =
+            self.private_registry.as_os_str() == berth_agent::image::registry::config::DEFAULT_PATH;
+        let mut config =
+            berth_agent::image::registry::RegistriesConfig::load(&self.private_registry, optional)?;
+        config.disable_default_endpoint = self.disable_default_registry_endpoint;
+        Ok(config)
+    }
 }
 
 /// `berth agent`'s own: the Service CIDR (`berth server` passes its `--service-cidr`).
@@ -124,6 +146,7 @@ impl NodeArgs {
             kubelet_port: self.kubelet_port,
             token,
             service_cidr,
+            registries: std::sync::Arc::new(self.registries()?),
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `berth image import|ls|rm`: the image store of the agent whose data dir is `--data-dir`
+//! `berth image pull|import|ls|rm`: the image store of the agent whose data dir is `--data-dir`
 //! (`<data-dir>/agent/images`), usable while the agent runs.
 
 use std::path::PathBuf;
@@ -24,6 +24,18 @@ pub struct ImageArgs {
 
 #[derive(Debug, Subcommand)]
 enum ImageCommand {
+    /// Pull an image from its registry (or the mirrors of the registries configuration),
+    /// as the agent would.
+    Pull {
+        #[arg(value_name = "IMAGE")]
+        image: String,
+        /// Credentials for the image's registry: USERNAME[:PASSWORD].
+        #[arg(long, value_name = "USERNAME[:PASSWORD]")]
+        creds: Option<String>,
+        /// Registry mirrors, credentials and TLS settings (k3s's registries.yaml format).
+        #[arg(long, default_value = berth_agent::image::registry::config::DEFAULT_PATH)]
+        private_registry: PathBuf,
+    },
     /// Import image archives: `docker save` output or OCI layouts, plain, gzip or zstd
     /// ("-" reads standard input).
     Import {
@@ -50,6 +62,11 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
     let store = ImageStore::open(&root)
         .with_context(|| format!("opening the image store {}", root.display()))?;
     match args.command {
+        ImageCommand::Pull {
+            image,
+            creds,
+            private_registry,
+        } => pull(&store, &image, creds, &private_registry)?,
         ImageCommand::Import { files } => {
             for file in files {
                 let images = if file.as_os_str() == "-" {
@@ -127,6 +144,47 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn pull(
+    store: &ImageStore,
+    image: &str,
+    creds: Option<String>,
+    private_registry: &std::path::Path,
+) -> anyhow::Result<()> {
+    use berth_agent::image::registry::{Credential, Puller, RegistriesConfig, config};
+    let reference = berth_agent::image::ImageRef::parse(image)?;
+    let optional = private_registry.as_os_str() == config::DEFAULT_PATH;
+    let registries = RegistriesConfig::load(private_registry, optional)?;
+    let credentials: Vec<Credential> = creds
+        .map(|c| {
+            let (username, password) = c.split_once(':').unwrap_or((&c, ""));
+            Credential {
+                username: username.to_string(),
+                password: password.to_string(),
+                identity_token: None,
+                registry_token: None,
+                source: "--creds".into(),
+            }
+        })
+        .into_iter()
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let puller = Puller::new(std::sync::Arc::new(registries));
+    let pulled = runtime
+        .block_on(puller.pull(store, &reference, &credentials))
+        .with_context(|| format!("pulling {reference}"))?;
+    println!(
+        "pulled {} ({}, {}, {} downloaded)",
+        pulled.image.name,
+        pulled.image.id.short(),
+        human_size(pulled.image.size),
+        human_size(pulled.downloaded)
+    );
     Ok(())
 }
 

@@ -27,9 +27,10 @@ enum Command {
     Up(up::UpArgs),
     /// Run a server: the datastore, the Kubernetes API, the scheduler and the controllers.
     Server(server::ServerArgs),
-    /// Run a node agent that joins a server (today: simulated nodes with --simulate).
+    /// Run a node agent that joins a server and runs its pods (or simulated nodes with
+    /// --simulate).
     Agent(agent::AgentArgs),
-    /// Manage a node's images: import archives, list, remove.
+    /// Manage a node's images: pull, import archives, list, remove.
     Image(image::ImageArgs),
     /// The per-container process the agent starts (not for direct use).
     #[command(hide = true)]
