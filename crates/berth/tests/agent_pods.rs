@@ -42,7 +42,6 @@ fn pod(name: &str, spec: &str) -> String {
 fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
     let Node {
         mut cluster,
-        _cleanup,
         name: node,
         cidr,
         data_dir,
@@ -169,6 +168,24 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         )
         .ok();
     assert_eq!(echoed.stdout, "through stdin\n");
+    // With a terminal (kubectl needs one of its own for -t: `script` gives it a pty).
+    let with_tty = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            "kubectl exec -it web -c httpd -- sh -c 'tty; stty size; exit 4'",
+            "/dev/null",
+        ])
+        .env("KUBECONFIG", cluster.kubeconfig())
+        .env("HOME", cluster.home())
+        .current_dir(cluster.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux)");
+    let shown = String::from_utf8_lossy(&with_tty.stdout).into_owned();
+    assert!(shown.contains("/dev/pts/"), "{shown}");
+    assert_eq!(with_tty.status.code(), Some(4), "{shown}");
     let local = cluster.write("copied.txt", "copied in\n");
     cluster
         .kubectl(&[
@@ -197,6 +214,58 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
     assert_eq!(
         std::fs::read_to_string(&back).unwrap_or_default(),
         "made by init\n"
+    );
+
+    // port-forward through the API server (SPDY/3.1 inside the WebSocket): the pod's port,
+    // a port that listens only on the pod's own localhost, and one nobody listens on.
+    cluster
+        .kubectl(&[
+            "exec",
+            "web",
+            "-c",
+            "httpd",
+            "--",
+            "httpd",
+            "-p",
+            "127.0.0.1:9090",
+            "-h",
+            "/www",
+        ])
+        .ok();
+    let ports: Vec<u16> = (0..3).map(|_| support::free_port()).collect();
+    let forward_log = cluster.path().join("port-forward.err");
+    let mut forward = cluster
+        .kubectl_command()
+        .args([
+            "port-forward".to_string(),
+            "pod/web".to_string(),
+            format!("{}:8080", ports[0]),
+            format!("{}:9090", ports[1]),
+            format!("{}:9999", ports[2]),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&forward_log).expect("log file"))
+        .spawn()
+        .expect("kubectl port-forward");
+    let lines = support::stdout_lines(&mut forward);
+    support::wait_for_line(&lines, &format!("127.0.0.1:{} -> 9999", ports[2]));
+    for port in &ports[..2] {
+        let page = http_get("127.0.0.1", *port).unwrap_or_default();
+        assert!(
+            page.contains("made by init"),
+            "through port {port}: {page:?}; kubectl said: {}",
+            std::fs::read_to_string(&forward_log).unwrap_or_default()
+        );
+    }
+    let refused = http_get("127.0.0.1", ports[2]).unwrap_or_default();
+    assert!(!refused.contains("HTTP/1."), "{refused}");
+    // kubectl reports the pod's error (and, since 1.23, ends the forward).
+    let _ = forward.kill();
+    let _ = forward.wait();
+    let errors = std::fs::read_to_string(&forward_log).unwrap_or_default();
+    assert!(
+        errors.contains("error forwarding port 9999") && errors.contains("refused"),
+        "{errors}"
     );
 
     // Logs, through the API server from the agent: whole, tail, timestamps, follow.
@@ -269,11 +338,12 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         .stdout;
     assert!(events.contains("BackOff"), "{events}");
 
-    // A container that handles SIGTERM stops when deleted, well within its grace period.
+    // A container that handles SIGTERM stops when deleted, well within its grace period,
+    // after its preStop hook ran (the hook writes to the container's own output).
     cluster
         .kubectl_stdin(
             &["apply", "-f", "-"],
-            &pod("graceful", &format!("  terminationGracePeriodSeconds: 60\n  containers: [{{name: c, image: {IMAGE}, command: [sh, -c, 'trap \"echo bye; exit 0\" TERM; while true; do sleep 0.1; done']}}]\n")),
+            &pod("graceful", &format!("  terminationGracePeriodSeconds: 60\n  containers: [{{name: c, image: {IMAGE}, command: [sh, -c, 'trap \"echo bye; exit 0\" TERM; while true; do sleep 0.1; done'], lifecycle: {{preStop: {{exec: {{command: [sh, -c, 'echo stopping > /proc/1/fd/1']}}}}}}}}]\n")),
         )
         .ok();
     cluster
@@ -300,9 +370,11 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         started.elapsed()
     );
     let out = follower.wait_with_output().expect("kubectl logs -f");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (hook, bye) = (said.find("stopping"), said.find("bye"));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("bye"),
-        "no shutdown line: {out:?}"
+        hook.is_some() && bye.is_some() && hook < bye,
+        "the preStop hook, then SIGTERM: {said:?}"
     );
 
     // A command that does not exist, and an image that is not there.

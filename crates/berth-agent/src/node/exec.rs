@@ -4,6 +4,11 @@
 //! 2 stderr, 3 the final Status, 4 resize, 255 close (v5: `[255, 0]` closes stdin). The
 //! command runs with `runc exec` in the container; its exit code comes back as a Status
 //! (`NonZeroExitCode` with the code as its cause), then a Close frame with code 1000.
+//!
+//! With a terminal (`-t`), runc gets the slave side of a pseudo-terminal pair as its stdio
+//! (it makes the container's console and copies between the two); the master carries
+//! channel 0 in and channel 1 out, and a resize (channel 4, `{"Width":…,"Height":…}`) sets
+//! the master's window size and tells runc with SIGWINCH.
 
 use std::process::Stdio;
 
@@ -88,6 +93,15 @@ pub async fn run(
 ) {
     let ws = WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, None).await;
     let (mut sink, mut source) = ws.split();
+    if request.tty {
+        let code = match run_tty(&mut sink, &mut source, v5, &runc, &runc_root, &id, &request).await
+        {
+            Ok(code) => status_for(&request.command, code),
+            Err(e) => json!({"metadata": {}, "status": "Failure", "message": format!("running runc exec with a terminal: {e}"), "reason": "InternalError"}).to_string(),
+        };
+        finish(&mut sink, &code).await;
+        return;
+    }
     let child = tokio::process::Command::new(&runc)
         .arg("--root")
         .arg(&runc_root)
@@ -160,6 +174,118 @@ pub async fn run(
     finish(&mut sink, &status_for(&request.command, code)).await;
 }
 
+/// A pseudo-terminal pair: (master, slave).
+fn open_pty() -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok((master, slave))
+}
+
+/// The window size in a resize message, `{"Width":80,"Height":24}`.
+fn parse_resize(data: &[u8]) -> Option<(u16, u16)> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Size {
+        width: u16,
+        height: u16,
+    }
+    let size: Size = serde_json::from_slice(data).ok()?;
+    (size.width > 0 && size.height > 0).then_some((size.width, size.height))
+}
+
+/// Runs the command with a terminal; returns its exit code.
+async fn run_tty<Sink, Source>(
+    sink: &mut Sink,
+    source: &mut Source,
+    v5: bool,
+    runc: &std::path::Path,
+    runc_root: &std::path::Path,
+    id: &str,
+    request: &ExecRequest,
+) -> std::io::Result<Option<i32>>
+where
+    Sink: futures_util::Sink<Message> + Unpin,
+    Source:
+        futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let (master, slave) = open_pty()?;
+    let mut command = tokio::process::Command::new(runc);
+    command
+        .arg("--root")
+        .arg(runc_root)
+        .arg("exec")
+        .arg("--tty")
+        .arg(id)
+        .args(&request.command)
+        .stdin(Stdio::from(slave.try_clone()?))
+        .stdout(Stdio::from(slave.try_clone()?))
+        .stderr(Stdio::from(slave))
+        .kill_on_drop(true);
+    let mut child = command.spawn()?;
+    // The slave's last copies in this process go with the command, so the master reads EOF
+    // (EIO) once runc and the command are gone.
+    drop(command);
+    let pid = child.id();
+    let master = std::fs::File::from(master);
+    let mut input = tokio::fs::File::from_std(master.try_clone()?);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let output = tokio::spawn(pump(
+        Some(tokio::fs::File::from_std(master.try_clone()?)),
+        1,
+        tx,
+    ));
+    let mut input_open = true;
+    loop {
+        tokio::select! {
+            message = source.next(), if input_open => match message {
+                Some(Ok(Message::Binary(data))) if !data.is_empty() => match data[0] {
+                    0 => {
+                        let written = input.write_all(&data[1..]).await.is_ok() && input.flush().await.is_ok();
+                        input_open &= written;
+                    }
+                    4 => {
+                        if let Some((width, height)) = parse_resize(&data[1..]) {
+                            let size = rustix::termios::Winsize {
+                                ws_row: height,
+                                ws_col: width,
+                                ws_xpixel: 0,
+                                ws_ypixel: 0,
+                            };
+                            let _ = rustix::termios::tcsetwinsize(&master, size);
+                            if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+                                let _ = rustix::process::kill_process(pid, rustix::process::Signal::WINCH);
+                            }
+                        }
+                    }
+                    255 if v5 && data.get(1) == Some(&0) => input_open = false,
+                    _ => {}
+                },
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => input_open = false,
+                _ => {}
+            },
+            chunk = rx.recv() => match chunk {
+                Some(frame) => {
+                    if sink.send(Message::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    let _ = output.await;
+    Ok(child.wait().await.ok().and_then(|s| s.code()))
+}
+
 /// Sends the final Status on channel 3, then Close with code 1000 (kubectl reports any other
 /// ending as a failure).
 async fn finish<S>(sink: &mut S, status: &str)
@@ -219,5 +345,12 @@ mod tests {
         assert!(r.stdout && r.stderr && !r.stdin && !r.tty);
         assert!(status_for(&r.command, Some(3)).contains("\"message\":\"3\""));
         assert!(status_for(&r.command, Some(0)).contains("Success"));
+    }
+
+    #[test]
+    fn resizes_parse() {
+        assert_eq!(parse_resize(br#"{"Width":80,"Height":24}"#), Some((80, 24)));
+        assert_eq!(parse_resize(br#"{"Width":0,"Height":0}"#), None);
+        assert_eq!(parse_resize(b"garbage"), None);
     }
 }

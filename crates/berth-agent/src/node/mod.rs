@@ -10,11 +10,14 @@
 
 pub mod container;
 pub mod exec;
+mod hooks;
 mod image_pull;
 pub mod logs;
 pub mod machine;
 pub mod pod_worker;
+pub mod port_forward;
 pub mod server;
+pub mod spdy;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -233,6 +236,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
             logs_dir: agent_dir.join("logs"),
             runtime: runtime.clone(),
             pods: index.clone(),
+            pods_dir: agent_dir.join("pods"),
         }),
     )
     .await?;

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use super::container::{self, ConfigError, Context, Sources};
-use super::image_pull;
+use super::{hooks, image_pull};
 use crate::image::ImageStore;
 use crate::image::registry::Puller;
 use crate::network::{CniConfig, Sandbox};
@@ -653,6 +653,24 @@ impl PodWorker {
                 );
                 record.state = Some(state);
                 self.watch_exit(&id);
+                if let Some(handler) = c.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
+                    let target = hooks::HookTarget {
+                        runtime: &self.shared.runtime,
+                        id: &id,
+                        container: c,
+                        pod_ip: self.pod_ip.as_deref(),
+                    };
+                    if let Err(message) = hooks::run(handler, &target).await {
+                        // As the kubelet: the container is killed, its restart policy decides.
+                        self.shared.events.record(
+                            reference(pod, Some(format!("spec.containers{{{}}}", c.name))),
+                            EventType::Warning,
+                            "FailedPostStartHook",
+                            message,
+                        );
+                        let _ = self.shared.runtime.kill(&id, "KILL").await;
+                    }
+                }
                 Ok(())
             }
             Err(RuntimeError::Start { reason, message }) => {
@@ -1062,7 +1080,7 @@ impl PodWorker {
             .filter(|(_, r)| r.running())
             .filter_map(|(name, r)| Some((name.clone(), r.id.clone()?)))
             .collect();
-        for (name, id) in &running {
+        for (name, _) in &running {
             if let Some(pod) = pod {
                 self.shared.events.record(
                     reference(pod, Some(format!("spec.containers{{{name}}}"))),
@@ -1071,25 +1089,73 @@ impl PodWorker {
                     format!("Stopping container {name}"),
                 );
             }
-            let signal = if grace.is_zero() { "KILL" } else { "TERM" };
-            if let Err(e) = self.shared.runtime.kill(id, signal).await {
-                tracing::debug!(container = id, error = %e, "signalling");
-            }
         }
-        let waits = running.iter().map(|(_, id)| {
-            let runtime = self.shared.runtime.clone();
-            let id = id.clone();
+        let spec = pod.and_then(|p| p.spec.as_ref());
+        let containers: Vec<&Container> = spec
+            .map(|s| {
+                s.containers
+                    .iter()
+                    .chain(s.init_containers.iter().flatten())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let shared = &self.shared;
+        let pod_ip = self.pod_ip.as_deref();
+        let stops = running.iter().map(|(name, id)| {
+            let runtime = &shared.runtime;
+            let container = containers.iter().find(|c| c.name == *name).copied();
             async move {
-                if tokio::time::timeout(grace.max(Duration::from_millis(1)), runtime.wait(&id))
+                let started = Instant::now();
+                // preStop first, within the grace period; then at least 2 s for SIGTERM,
+                // as the kubelet gives.
+                let pre_stop = container
+                    .and_then(|c| Some((c, c.lifecycle.as_ref()?.pre_stop.as_ref()?)))
+                    .filter(|_| !grace.is_zero());
+                if let Some((container, handler)) = pre_stop {
+                    let target = hooks::HookTarget {
+                        runtime,
+                        id,
+                        container,
+                        pod_ip,
+                    };
+                    let failed = match tokio::time::timeout(grace, hooks::run(handler, &target)).await {
+                        Ok(Ok(())) => None,
+                        Ok(Err(message)) => Some(message),
+                        Err(_) => Some(format!(
+                            "PreStopHook for Container {name:?} did not finish within the grace period ({} s)",
+                            grace.as_secs()
+                        )),
+                    };
+                    if let (Some(message), Some(pod)) = (failed, pod) {
+                        shared.events.record(
+                            reference(pod, Some(format!("spec.containers{{{name}}}"))),
+                            EventType::Warning,
+                            "FailedPreStopHook",
+                            message,
+                        );
+                    }
+                }
+                let remaining = if grace.is_zero() {
+                    Duration::ZERO
+                } else {
+                    grace
+                        .saturating_sub(started.elapsed())
+                        .max(Duration::from_secs(2))
+                };
+                let signal = if remaining.is_zero() { "KILL" } else { "TERM" };
+                if let Err(e) = runtime.kill(id, signal).await {
+                    tracing::debug!(container = id, error = %e, "signalling");
+                }
+                if tokio::time::timeout(remaining.max(Duration::from_millis(1)), runtime.wait(id))
                     .await
                     .is_err()
                 {
-                    let _ = runtime.kill(&id, "KILL").await;
-                    let _ = tokio::time::timeout(Duration::from_secs(10), runtime.wait(&id)).await;
+                    let _ = runtime.kill(id, "KILL").await;
+                    let _ = tokio::time::timeout(Duration::from_secs(10), runtime.wait(id)).await;
                 }
             }
         });
-        futures_util::future::join_all(waits).await;
+        futures_util::future::join_all(stops).await;
         let ids: Vec<String> = self
             .shared
             .runtime

@@ -68,6 +68,8 @@ pub struct Endpoint {
     pub runtime: Runtime,
     /// `(namespace, name)` → uid of the pods on this node.
     pub pods: PodIndex,
+    /// Where each pod's directory (and its namespaces) is: `<pods_dir>/<uid>`.
+    pub pods_dir: PathBuf,
 }
 
 /// The pods bound to this node, by namespace and name (kept by the pod watch).
@@ -156,8 +158,124 @@ async fn handle(endpoint: &Endpoint, mut req: Request<Incoming>) -> Response<Bod
             );
             exec(endpoint, &mut req, &namespace, &pod, &container, &query)
         }
+        (&http::Method::GET, ["portForward", namespace, pod]) => {
+            let (namespace, pod) = (namespace.to_string(), pod.to_string());
+            port_forward(endpoint, &mut req, &namespace, &pod)
+        }
         _ => text(StatusCode::NOT_FOUND, "404 page not found"),
     }
+}
+
+/// The subprotocols a WebSocket upgrade offers.
+fn offered_protocols(req: &Request<Incoming>) -> Vec<String> {
+    req.headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|p| p.trim().to_string()))
+        .collect()
+}
+
+fn websocket_key(req: &Request<Incoming>) -> Option<String> {
+    req.headers()
+        .get("sec-websocket-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The WebSocket key of an upgrade for pod `namespace/pod`, and the pod's uid; or the
+/// answer saying why there is no upgrade.
+fn handshake(
+    endpoint: &Endpoint,
+    req: &Request<Incoming>,
+    namespace: &str,
+    pod: &str,
+) -> Result<(String, String), (StatusCode, String)> {
+    let key = websocket_key(req).ok_or_else(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            "not a WebSocket upgrade".to_string(),
+        )
+    })?;
+    let uid = pod_uid(endpoint, namespace, pod).ok_or_else(|| {
+        (
+            StatusCode::NOT_FOUND,
+            format!("pod {namespace}/{pod} is not on this node"),
+        )
+    })?;
+    Ok((key, uid))
+}
+
+/// The uid of pod `namespace/pod` if it is on this node.
+fn pod_uid(endpoint: &Endpoint, namespace: &str, pod: &str) -> Option<String> {
+    endpoint
+        .pods
+        .lock()
+        .ok()
+        .and_then(|pods| pods.get(&(namespace.to_string(), pod.to_string())).cloned())
+}
+
+/// The `101 Switching Protocols` answer to a WebSocket handshake with `key`.
+fn switching_protocols(key: &str, protocol: &'static str) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()).boxed_unsync());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("Upgrade"),
+    );
+    headers.insert(
+        http::header::UPGRADE,
+        http::HeaderValue::from_static("websocket"),
+    );
+    if let Ok(accept) = http::HeaderValue::from_str(&super::exec::accept_key(key)) {
+        headers.insert("sec-websocket-accept", accept);
+    }
+    headers.insert(
+        "sec-websocket-protocol",
+        http::HeaderValue::from_static(protocol),
+    );
+    response
+}
+
+/// Upgrades to the port-forward WebSocket (SPDY/3.1 inside) for a pod on this node.
+fn port_forward(
+    endpoint: &Endpoint,
+    req: &mut Request<Incoming>,
+    namespace: &str,
+    pod: &str,
+) -> Response<Body> {
+    if !offered_protocols(req)
+        .iter()
+        .any(|p| p == super::port_forward::PROTOCOL)
+    {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "port-forward needs a WebSocket with subprotocol {}",
+                super::port_forward::PROTOCOL
+            ),
+        );
+    }
+    let (key, uid) = match handshake(endpoint, req, namespace, pod) {
+        Ok(found) => found,
+        Err((status, message)) => return text(status, message),
+    };
+    let sandbox = crate::network::Sandbox::at(&endpoint.pods_dir.join(&uid));
+    let netns = sandbox.netns();
+    let on_own_network = crate::runtime::rootfs::is_mountpoint(&netns).unwrap_or(false);
+    let network = super::port_forward::PodNetwork {
+        pod: format!("{namespace}/{pod}"),
+        uid,
+        netns: on_own_network.then_some(netns),
+    };
+    let upgrade = hyper::upgrade::on(req);
+    tokio::spawn(async move {
+        if let Ok(io) = upgrade.await {
+            super::port_forward::run(io, network).await;
+        }
+    });
+    switching_protocols(&key, super::port_forward::PROTOCOL)
 }
 
 async fn container_logs(
@@ -225,19 +343,7 @@ fn exec(
             "you must specify at least one command for the container",
         );
     }
-    if request.tty {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "a terminal (-t) is not supported by this agent yet; run without -t",
-        );
-    }
-    let offered: Vec<String> = req
-        .headers()
-        .get_all("sec-websocket-protocol")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(',').map(|p| p.trim().to_string()))
-        .collect();
+    let offered = offered_protocols(req);
     let Some(protocol) = super::exec::PROTOCOLS
         .iter()
         .find(|p| offered.iter().any(|o| o == *p))
@@ -247,24 +353,9 @@ fn exec(
             "exec needs a WebSocket with subprotocol v5.channel.k8s.io or v4.channel.k8s.io",
         );
     };
-    let Some(key) = req
-        .headers()
-        .get("sec-websocket-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
-        return text(StatusCode::BAD_REQUEST, "not a WebSocket upgrade");
-    };
-    let uid = endpoint
-        .pods
-        .lock()
-        .ok()
-        .and_then(|pods| pods.get(&(namespace.to_string(), pod.to_string())).cloned());
-    let Some(uid) = uid else {
-        return text(
-            StatusCode::NOT_FOUND,
-            format!("pod {namespace}/{pod} is not on this node"),
-        );
+    let (key, uid) = match handshake(endpoint, req, namespace, pod) {
+        Ok(found) => found,
+        Err((status, message)) => return text(status, message),
     };
     let prefix = format!("{uid}_{container}_");
     let id = endpoint
@@ -296,25 +387,7 @@ fn exec(
             super::exec::run(io, v5, runc, runc_root, id, request).await;
         }
     });
-    let mut response = Response::new(Full::new(Bytes::new()).boxed_unsync());
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONNECTION,
-        http::HeaderValue::from_static("Upgrade"),
-    );
-    headers.insert(
-        http::header::UPGRADE,
-        http::HeaderValue::from_static("websocket"),
-    );
-    if let Ok(accept) = http::HeaderValue::from_str(&super::exec::accept_key(&key)) {
-        headers.insert("sec-websocket-accept", accept);
-    }
-    headers.insert(
-        "sec-websocket-protocol",
-        http::HeaderValue::from_static(protocol),
-    );
-    response
+    switching_protocols(&key, protocol)
 }
 
 fn truncate(text: &mut String, limit: usize) {

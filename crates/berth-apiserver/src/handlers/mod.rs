@@ -7,8 +7,8 @@ mod create;
 mod delete;
 mod get;
 mod list;
+mod node_proxy;
 mod patch;
-mod pod_log;
 mod review;
 mod scale;
 mod token_request;
@@ -247,13 +247,13 @@ pub async fn dispatch(
             return binding::evict(registry, &target, method, headers, body).await;
         }
         Some("log") if is_pods(&target) => {
-            return pod_log::log(registry, &target, method, &query, context.agent_token).await;
+            return node_proxy::log(registry, &target, method, &query, context.agent_token).await;
         }
         Some("exec") if is_pods(&target) => {
             if *method != Method::GET && *method != Method::POST {
                 return Err(ApiError::method_not_allowed(method.as_str(), "pods/exec"));
             }
-            return pod_log::exec(
+            return node_proxy::exec(
                 registry,
                 &target,
                 &query,
@@ -264,7 +264,24 @@ pub async fn dispatch(
             )
             .await;
         }
-        // The other subresources (log, exec, binding, eviction, …) come with their features.
+        Some("portforward") if is_pods(&target) => {
+            if *method != Method::GET && *method != Method::POST {
+                return Err(ApiError::method_not_allowed(
+                    method.as_str(),
+                    "pods/portforward",
+                ));
+            }
+            return node_proxy::port_forward(
+                registry,
+                &target,
+                &query,
+                headers,
+                context.upgrade,
+                context.agent_token,
+            )
+            .await;
+        }
+        // The other subresources (attach, proxy, …) come with their features.
         Some(sub) => {
             return Err(ApiError::method_not_allowed(
                 method.as_str(),

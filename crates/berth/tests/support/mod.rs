@@ -28,6 +28,9 @@ pub struct Cluster {
     pub log: mpsc::Receiver<String>,
     /// The server's extra flags, for [`Cluster::restart`].
     extra: Vec<String>,
+    /// What the agent put on the host, cleaned after the server stops and before the data
+    /// dir goes (it holds the runc state the cleanup reads).
+    host_cleanup: Option<HostCleanup>,
 }
 
 pub struct Run {
@@ -123,6 +126,7 @@ impl Cluster {
             child: Some(child),
             log,
             extra,
+            host_cleanup: None,
         };
         cluster.wait_for_log("API server ready");
         cluster
@@ -324,6 +328,12 @@ impl Cluster {
         path
     }
 
+    /// Cleans what the node agent put on the host when this cluster is dropped, after its
+    /// server stopped, also when the test fails.
+    pub fn clean_host_on_drop(&mut self, cleanup: HostCleanup) {
+        self.host_cleanup = Some(cleanup);
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -343,6 +353,7 @@ impl Drop for Cluster {
             let _ = child.kill();
             let _ = child.wait();
         }
+        drop(self.host_cleanup.take());
     }
 }
 
@@ -517,8 +528,34 @@ pub struct HostCleanup {
     pub service_cidr: String,
 }
 
+impl HostCleanup {
+    /// Container cgroups of this node, in every hierarchy.
+    fn container_cgroups(&self) -> Vec<PathBuf> {
+        let mut cgroups = Vec::new();
+        if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
+            for h in hierarchies.flatten() {
+                if let Ok(children) = std::fs::read_dir(h.path().join(&self.cgroup_root)) {
+                    cgroups.extend(children.flatten().map(|c| c.path()).filter(|p| p.is_dir()));
+                }
+            }
+        }
+        cgroups
+    }
+}
+
 impl Drop for HostCleanup {
     fn drop(&mut self) {
+        // Every process in this node's container cgroups is one the test started: killed
+        // by pid, whatever state runc still has.
+        for cgroup in self.container_cgroups() {
+            let procs = std::fs::read_to_string(cgroup.join("cgroup.procs")).unwrap_or_default();
+            for pid in procs.split_whitespace() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", pid])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
         let runc_root = self.data_dir.join("agent/runc");
         let ids = Command::new("runc")
             .arg("--root")

@@ -8,9 +8,7 @@ use super::{Cluster, HostCleanup, free_networks, import_demo_image};
 /// A server with its agent, on names unique to this test (`tag` tells tests of one process
 /// apart), with the demo image imported.
 pub struct Node {
-    // Dropped first: the server stops before the host is cleaned.
     pub cluster: Cluster,
-    pub _cleanup: HostCleanup,
     pub name: String,
     pub cidr: String,
     pub data_dir: PathBuf,
@@ -50,14 +48,14 @@ pub fn start_node_with(tag: u32, extra: &[&str], demo: bool) -> Node {
         &name,
     ];
     args.extend_from_slice(extra);
-    let cluster = Cluster::start_with_agent(&args);
+    let mut cluster = Cluster::start_with_agent(&args);
     let data_dir = cluster.path().join("data");
-    let cleanup = HostCleanup {
+    cluster.clean_host_on_drop(HostCleanup {
         data_dir: data_dir.clone(),
         bridge: bridge.clone(),
         cgroup_root,
         service_cidr: networks.service_cidr.clone(),
-    };
+    });
     if demo {
         import_demo_image(&data_dir, &cluster.path().join("demo.tar"));
     }
@@ -71,7 +69,6 @@ pub fn start_node_with(tag: u32, extra: &[&str], demo: bool) -> Node {
         .ok();
     Node {
         cluster,
-        _cleanup: cleanup,
         name,
         cidr,
         data_dir,

@@ -1,6 +1,7 @@
-//! `GET pods/<name>/log` (`kubectl logs`, streamed) and `pods/<name>/exec` (`kubectl exec`,
-//! a WebSocket passed through) go to the agent of the pod's node, as kube-apiserver proxies
-//! to the kubelet.
+//! The pod subresources a node serves go to the agent of the pod's node, as kube-apiserver
+//! proxies them to the kubelet: `pods/<name>/log` (`kubectl logs`, streamed), and
+//! `pods/<name>/exec` (`kubectl exec`, `cp`) and `pods/<name>/portforward` (`kubectl
+//! port-forward`), whose WebSockets are passed through untouched.
 //!
 //! The agent is reached at the node's InternalIP and `daemonEndpoints.kubeletEndpoint.Port`
 //! over HTTPS; its certificate must be the one whose SHA-256 the node published
@@ -141,6 +142,7 @@ async fn agent_target(
     registry: &Registry,
     target: &Target,
     query: &Query,
+    needs_container: bool,
 ) -> Result<AgentTarget, ApiError> {
     let namespace = target.namespace().unwrap_or("default").to_string();
     let name = target.name.clone().unwrap_or_default();
@@ -159,6 +161,7 @@ async fn agent_target(
     let containers = names("containers");
     let init = names("initContainers");
     let container = match &query.container {
+        _ if !needs_container => String::new(),
         Some(c) => {
             if !containers.contains(c) && !init.contains(c) {
                 return Err(ApiError::bad_request(format!(
@@ -288,7 +291,7 @@ pub async fn log(
     if *method != Method::GET {
         return Err(ApiError::method_not_allowed(method.as_str(), "pods/log"));
     }
-    let agent = agent_target(registry, target, query).await?;
+    let agent = agent_target(registry, target, query, true).await?;
     let path = format!(
         "/containerLogs/{}/{}/{}?{}",
         agent.namespace,
@@ -319,9 +322,7 @@ pub async fn log(
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// `pods/<name>/exec`: kubectl's WebSocket is passed through to the agent's, as
-/// kube-apiserver's upgrade-aware proxy does: the agent answers the handshake (the client's
-/// key and subprotocols are forwarded), then bytes flow both ways untouched.
+/// `pods/<name>/exec`: kubectl's WebSocket is passed through to the agent's.
 pub async fn exec(
     registry: &Registry,
     target: &Target,
@@ -336,13 +337,46 @@ pub async fn exec(
             "exec needs a WebSocket upgrade (kubectl 1.30 or newer)",
         ));
     };
-    let agent = agent_target(registry, target, query).await?;
+    let agent = agent_target(registry, target, query, true).await?;
     let path = format!(
         "/exec/{}/{}/{}?{raw_query}",
         agent.namespace, agent.name, agent.container
     );
-    let mut sender = dial(&agent, &path).await?;
-    let mut request = hyper::Request::get(&path)
+    pass_upgrade(&agent, &path, headers, client, token).await
+}
+
+/// `pods/<name>/portforward`: kubectl's WebSocket (SPDY/3.1 inside) is passed through to the
+/// agent's.
+pub async fn port_forward(
+    registry: &Registry,
+    target: &Target,
+    query: &Query,
+    headers: &axum::http::HeaderMap,
+    client: Option<hyper::upgrade::OnUpgrade>,
+    token: &str,
+) -> Result<Response, ApiError> {
+    let Some(client) = client else {
+        return Err(ApiError::bad_request(
+            "port-forward needs a WebSocket upgrade with subprotocol SPDY/3.1+portforward.k8s.io (kubectl 1.30 or newer)",
+        ));
+    };
+    let agent = agent_target(registry, target, query, false).await?;
+    let path = format!("/portForward/{}/{}", agent.namespace, agent.name);
+    pass_upgrade(&agent, &path, headers, client, token).await
+}
+
+/// Passes a WebSocket upgrade through to the agent, as kube-apiserver's upgrade-aware proxy
+/// does: the agent answers the handshake (the client's key and subprotocols are forwarded),
+/// then bytes flow both ways untouched.
+async fn pass_upgrade(
+    agent: &AgentTarget,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+    client: hyper::upgrade::OnUpgrade,
+    token: &str,
+) -> Result<Response, ApiError> {
+    let mut sender = dial(agent, path).await?;
+    let mut request = hyper::Request::get(path)
         .header(
             hyper::header::HOST,
             format!("{}:{}", agent.address, agent.port),
