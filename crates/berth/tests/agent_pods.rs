@@ -268,6 +268,69 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         "{errors}"
     );
 
+    // hostPort: the node's port leads to the pod (from the node itself too); a host port
+    // some program holds fails the pod's sandbox, saying which port and why. Pod egress is
+    // masqueraded by the node's own NAT table.
+    let host_port = support::free_port();
+    let holder = std::net::TcpListener::bind("0.0.0.0:0").expect("a port to hold");
+    let held = holder.local_addr().expect("address").port();
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &format!(
+                "{}---\n{}",
+                pod("published", &format!("  containers: [{{name: c, image: {IMAGE}, command: [httpd, -f, -p, '8080', -h, /var/www], ports: [{{containerPort: 8080, hostPort: {host_port}}}]}}]\n")),
+                pod("clash", &format!("  containers: [{{name: c, image: {IMAGE}, command: [httpd, -f, -p, '8080'], ports: [{{containerPort: 8080, hostPort: {held}}}]}}]\n"))
+            ),
+        )
+        .ok();
+    cluster
+        .kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            "pod/published",
+            "--timeout=60s",
+        ])
+        .ok();
+    let page = cluster.wait_until("the page on the host port", || {
+        http_get("127.0.0.1", host_port).filter(|r| r.contains("Hello from Berth"))
+    });
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    let clash = cluster.wait_until("the host port conflict reported", || {
+        let events = cluster
+            .kubectl(&[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=clash",
+            ])
+            .ok()
+            .stdout;
+        events.contains("FailedCreatePodSandBox").then_some(events)
+    });
+    assert!(
+        clash.contains(&format!("hostPort {held}/TCP is already in use")),
+        "{clash}"
+    );
+    assert_eq!(
+        cluster.jsonpath(&["pod", "clash"], "{.status.phase}"),
+        "Pending"
+    );
+    let table = Command::new("nft")
+        .args(["list", "table", "ip", &format!("berth_{bridge}")])
+        .output()
+        .expect("nft");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("masquerade"), "{table}");
+    assert!(
+        table.contains(&format!("dport {host_port} dnat to")),
+        "{table}"
+    );
+    cluster
+        .kubectl(&["delete", "pod", "published", "clash", "--grace-period=1"])
+        .ok();
+    drop(holder);
+
     // Logs, through the API server from the agent: whole, tail, timestamps, follow.
     cluster
         .kubectl_stdin(

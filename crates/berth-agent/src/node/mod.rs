@@ -95,6 +95,7 @@ pub fn check_prerequisites(config: &NodeConfig) -> Result<(), NodeError> {
         ("runc", "runc"),
         ("unshare", "util-linux"),
         ("ip", "iproute2"),
+        ("nft", "nftables"),
     ] {
         if !on_path(program) {
             return Err(NodeError::Prerequisite(format!(
@@ -276,6 +277,10 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         pod_cidr = cidr,
         "pod network ready"
     );
+    let nat = crate::network::nat::Nat::new(&config.bridge, &cidr);
+    if let Err(e) = nat.sync().await {
+        tracing::warn!(error = %e, "setting up the node's NAT (hostPort, pod egress)");
+    }
     let images = ImageStore::open(&crate::image::store_root(&config.data_dir))?;
     let cni = CniConfig::default_network(
         &config.cni_plugin_dir,
@@ -292,6 +297,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
             config.registries.clone(),
         )),
         cni,
+        nat,
         node_name: config.node_name.clone(),
         host_ip: machine.internal_ip.clone(),
         pods_dir: agent_dir.join("pods"),

@@ -33,6 +33,7 @@ pub struct Shared {
     pub images: ImageStore,
     pub puller: Arc<Puller>,
     pub cni: CniConfig,
+    pub nat: crate::network::nat::Nat,
     pub node_name: String,
     pub host_ip: String,
     pub pods_dir: PathBuf,
@@ -89,6 +90,9 @@ pub struct PodWorker {
     start_time: String,
     last_status: Option<Value>,
     sandbox_retry: Option<Instant>,
+    /// The host ports this pod holds (bound sockets), and whether they are mapped.
+    held_ports: Vec<std::os::fd::OwnedFd>,
+    ports_mapped: bool,
 }
 
 fn container_id(uid: &str, name: &str, attempt: u32) -> String {
@@ -142,6 +146,8 @@ impl PodWorker {
             start_time: now(),
             last_status: None,
             sandbox_retry: None,
+            held_ports: Vec::new(),
+            ports_mapped: false,
         };
         worker.adopt();
         worker
@@ -270,6 +276,9 @@ impl PodWorker {
                 earliest(at);
             }
         }
+        if self.sandbox_ready && !self.ports_mapped {
+            self.map_host_ports(pod).await;
+        }
         if self.sandbox_ready {
             let spec = pod.spec.clone().unwrap_or_default();
             let policy = spec
@@ -335,6 +344,13 @@ impl PodWorker {
             .take(63)
             .collect();
         std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
+        // Host ports first: one some program holds fails the pod before anything is made.
+        let ports = host_ports(pod);
+        self.held_ports.clear();
+        self.held_ports = ports
+            .iter()
+            .map(crate::network::nat::reserve)
+            .collect::<Result<_, _>>()?;
         let cni = (!host_network).then_some(&self.shared.cni);
         let attachment = self
             .sandbox
@@ -385,7 +401,35 @@ impl PodWorker {
         write("ip", &ip)?;
         self.pod_ip = Some(ip);
         self.sandbox_ready = true;
+        self.map_host_ports(pod).await;
         Ok(())
+    }
+
+    /// Maps the pod's host ports to it (after a restart of the agent, holding them again).
+    async fn map_host_ports(&mut self, pod: &Pod) {
+        self.ports_mapped = true;
+        let ports = host_ports(pod);
+        if ports.is_empty() {
+            return;
+        }
+        if self.held_ports.is_empty() {
+            self.held_ports = ports
+                .iter()
+                .filter_map(|p| crate::network::nat::reserve(p).ok())
+                .collect();
+        }
+        let Some(ip) = self.pod_ip.as_deref().and_then(|ip| ip.parse().ok()) else {
+            return;
+        };
+        if let Err(message) = self.shared.nat.set(&self.uid, ip, ports).await {
+            tracing::warn!(pod = self.uid, error = %message, "mapping host ports");
+            self.shared.events.record(
+                reference(pod, None),
+                EventType::Warning,
+                "FailedCreatePodSandBox",
+                format!("Failed to map host ports: {message}"),
+            );
+        }
     }
 
     /// Starts the next attempt of `c` unless it is backing off; returns when to look again.
@@ -1169,6 +1213,11 @@ impl PodWorker {
                 tracing::warn!(container = id, error = %e, "removing a container");
             }
         }
+        if let Err(e) = self.shared.nat.remove(&self.uid).await {
+            tracing::warn!(pod = self.uid, error = %e, "unmapping host ports");
+        }
+        self.held_ports.clear();
+        self.ports_mapped = false;
         if let Err(e) = self.sandbox.remove(&self.uid, Some(&self.shared.cni)).await {
             tracing::warn!(pod = self.uid, error = %e, "removing the pod sandbox");
         }
@@ -1213,6 +1262,31 @@ enum StartFailure {
     Waiting { reason: String, message: String },
     /// Started (or tried) and ended at once: runc's create or start failed.
     Exited(ContainerState),
+}
+
+/// The host ports a pod's containers ask for (none for a pod on the host's network, whose
+/// containers bind them directly).
+fn host_ports(pod: &Pod) -> Vec<crate::network::nat::HostPort> {
+    use crate::network::nat::{HostPort, Protocol};
+    let Some(spec) = pod.spec.as_ref().filter(|s| s.host_network != Some(true)) else {
+        return Vec::new();
+    };
+    let mut ports: Vec<HostPort> = spec
+        .containers
+        .iter()
+        .flat_map(|c| c.ports.iter().flatten())
+        .filter_map(|p| {
+            Some(HostPort {
+                protocol: Protocol::parse(p.protocol.as_deref()),
+                host_ip: p.host_ip.as_deref().and_then(|ip| ip.parse().ok()),
+                host_port: u16::try_from(p.host_port?).ok().filter(|p| *p > 0)?,
+                container_port: u16::try_from(p.container_port).ok()?,
+            })
+        })
+        .collect();
+    ports.sort();
+    ports.dedup();
+    ports
 }
 
 /// Keeps only the listed keys, under their paths (`items` of a ConfigMap/Secret volume).

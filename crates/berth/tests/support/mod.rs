@@ -590,6 +590,11 @@ impl Drop for HostCleanup {
                 .stderr(std::process::Stdio::null())
                 .status();
         }
+        // The node's NAT table (hostPort, egress masquerade).
+        let _ = Command::new("nft")
+            .args(["delete", "table", "ip", &format!("berth_{}", self.bridge)])
+            .stderr(Stdio::null())
+            .status();
         let _ = Command::new("ip")
             .args(["route", "del", &self.service_cidr])
             .stderr(std::process::Stdio::null())
