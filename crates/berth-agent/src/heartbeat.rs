@@ -31,6 +31,23 @@ pub struct Pressure {
     pub pids: bool,
 }
 
+/// Keeps each condition's `lastTransitionTime` from `previous` when its status did not
+/// change, as the kubelet does: the time says when the status last changed, not when it
+/// was last reported.
+pub fn carry_transition_times(conditions: &mut Value, previous: &[Value]) {
+    for condition in conditions.as_array_mut().into_iter().flatten() {
+        let same = previous.iter().find(|p| {
+            p.get("type") == condition.get("type") && p.get("status") == condition.get("status")
+        });
+        if let Some(since) = same
+            .and_then(|p| p.get("lastTransitionTime"))
+            .filter(|t| !t.is_null())
+        {
+            condition["lastTransitionTime"] = since.clone();
+        }
+    }
+}
+
 /// The conditions of a node whose kubelet is healthy.
 pub fn ready_conditions(now: &str) -> Value {
     conditions(now, Pressure::default())
@@ -171,6 +188,37 @@ pub fn qos_class(pod: &Pod) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transition_times_move_only_when_a_status_changes() {
+        let before = conditions("2026-01-01T00:00:00Z", Pressure::default());
+        let previous = before.as_array().cloned().unwrap_or_default();
+        let mut now = conditions(
+            "2026-01-01T00:10:00Z",
+            Pressure {
+                disk: true,
+                ..Pressure::default()
+            },
+        );
+        carry_transition_times(&mut now, &previous);
+        let time = |kind: &str, key: &str| {
+            now.as_array()
+                .and_then(|a| a.iter().find(|c| c["type"] == kind))
+                .map(|c| c[key].clone())
+        };
+        assert_eq!(
+            time("MemoryPressure", "lastTransitionTime"),
+            Some(json!("2026-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            time("MemoryPressure", "lastHeartbeatTime"),
+            Some(json!("2026-01-01T00:10:00Z"))
+        );
+        assert_eq!(
+            time("DiskPressure", "lastTransitionTime"),
+            Some(json!("2026-01-01T00:10:00Z"))
+        );
+    }
 
     #[test]
     fn pressure_turns_its_condition_true_and_keeps_the_node_ready() {

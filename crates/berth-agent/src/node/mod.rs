@@ -30,7 +30,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use crate::heartbeat::{RENEW_INTERVAL, now_rfc3339, renew_lease};
@@ -163,10 +163,21 @@ async fn report_status(
     machine: &Machine,
 ) -> Result<(), kube::Error> {
     let nodes: Api<Node> = Api::all(client.clone());
+    let mut conditions =
+        crate::heartbeat::conditions(&now_rfc3339(), machine::pressure(&config.data_dir));
+    let previous: Vec<Value> = nodes
+        .get_opt(&config.node_name)
+        .await?
+        .and_then(|n| n.status?.conditions)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect();
+    crate::heartbeat::carry_transition_times(&mut conditions, &previous);
     let status = json!({"status": {
         "capacity": machine.capacity(),
         "allocatable": machine.capacity(),
-        "conditions": crate::heartbeat::conditions(&now_rfc3339(), machine::pressure(&config.data_dir)),
+        "conditions": conditions,
         "addresses": [
             {"type": "InternalIP", "address": machine.internal_ip},
             {"type": "Hostname", "address": config.node_name},
