@@ -181,6 +181,8 @@ fn runc_floor(work: &Path, layers: &[PathBuf], runs: usize) -> Vec<f64> {
             cgroup_path: format!("/{id}"),
             resources: Default::default(),
             no_new_privileges: false,
+            stdin: false,
+            tty: false,
         };
         std::fs::write(bundle.join("config.json"), spec.oci_config().to_string()).expect("config");
         let started = Instant::now();

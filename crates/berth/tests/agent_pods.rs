@@ -268,6 +268,60 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         "{errors}"
     );
 
+    // attach: to a container's own stdin and output (kubectl attach -i), and to a container
+    // with a terminal (kubectl attach -it, in a pty of its own from `script`).
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &format!(
+                "{}---\n{}",
+                pod("reader", &format!("  restartPolicy: Never\n  containers: [{{name: c, image: {IMAGE}, stdin: true, command: [sh, -c, 'read line; echo got $line']}}]\n")),
+                pod("term", &format!("  containers: [{{name: c, image: {IMAGE}, stdin: true, tty: true, command: [sh, -c, 'while true; do tty; sleep 1; done']}}]\n"))
+            ),
+        )
+        .ok();
+    for name in ["reader", "term"] {
+        cluster
+            .kubectl(&[
+                "wait",
+                "--for=condition=Ready",
+                &format!("pod/{name}"),
+                "--timeout=60s",
+            ])
+            .ok();
+    }
+    let attached = cluster
+        .kubectl_stdin(&["attach", "-i", "reader"], "hello\n")
+        .ok();
+    assert!(
+        attached.stdout.contains("got hello"),
+        "{} {}",
+        attached.stdout,
+        attached.stderr
+    );
+    let mut terminal = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            "timeout 60 kubectl attach -it term",
+            "/dev/null",
+        ])
+        .env("KUBECONFIG", cluster.kubeconfig())
+        .env("HOME", cluster.home())
+        .current_dir(cluster.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let lines = support::stdout_lines(&mut terminal);
+    support::wait_for_line(&lines, "/dev/pts/");
+    let _ = terminal.kill();
+    let _ = terminal.wait();
+    cluster
+        .kubectl(&["delete", "pod", "reader", "term", "--grace-period=1"])
+        .ok();
+
     // hostPort: the node's port leads to the pod (from the node itself too); a host port
     // some program holds fails the pod's sandbox, saying which port and why. Pod egress is
     // masqueraded by the node's own NAT table.

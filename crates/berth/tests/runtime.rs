@@ -46,6 +46,8 @@ fn spec(id: &str, script: &str) -> ContainerSpec {
             ..Resources::default()
         },
         no_new_privileges: false,
+        stdin: false,
+        tty: false,
     }
 }
 

@@ -406,6 +406,8 @@ pub fn spec(
             pids_limit: None,
         },
         no_new_privileges: sc.allow_privilege_escalation == Some(false),
+        stdin: container.stdin == Some(true),
+        tty: container.tty == Some(true),
     })
 }
 

@@ -191,7 +191,7 @@ fn open_pty() -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
 }
 
 /// The window size in a resize message, `{"Width":80,"Height":24}`.
-fn parse_resize(data: &[u8]) -> Option<(u16, u16)> {
+pub(super) fn parse_resize(data: &[u8]) -> Option<(u16, u16)> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Size {
@@ -254,13 +254,7 @@ where
                     }
                     4 => {
                         if let Some((width, height)) = parse_resize(&data[1..]) {
-                            let size = rustix::termios::Winsize {
-                                ws_row: height,
-                                ws_col: width,
-                                ws_xpixel: 0,
-                                ws_ypixel: 0,
-                            };
-                            let _ = rustix::termios::tcsetwinsize(&master, size);
+                            let _ = crate::runtime::set_window_size(&master, width, height);
                             if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
                                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::WINCH);
                             }
@@ -288,7 +282,7 @@ where
 
 /// Sends the final Status on channel 3, then Close with code 1000 (kubectl reports any other
 /// ending as a failure).
-async fn finish<S>(sink: &mut S, status: &str)
+pub(super) async fn finish<S>(sink: &mut S, status: &str)
 where
     S: futures_util::Sink<Message> + Unpin,
 {
@@ -303,7 +297,7 @@ where
         .await;
 }
 
-fn channel(number: u8, data: &[u8]) -> Vec<u8> {
+pub(super) fn channel(number: u8, data: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(data.len() + 1);
     frame.push(number);
     frame.extend_from_slice(data);

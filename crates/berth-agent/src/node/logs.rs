@@ -197,6 +197,33 @@ pub fn container_id_of(log: &Path) -> Option<String> {
     Some(format!("{uid}_{container}_{attempt}"))
 }
 
+/// Wakes when a log file is written to (inotify `IN_MODIFY`), for followers.
+pub struct Changes {
+    events: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+}
+
+impl Changes {
+    pub fn watch(path: &Path) -> Option<Changes> {
+        use rustix::fs::inotify;
+        let fd =
+            inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK).ok()?;
+        inotify::add_watch(&fd, path, inotify::WatchFlags::MODIFY).ok()?;
+        Some(Changes {
+            events: crate::runtime::readable_fd(fd)?,
+        })
+    }
+
+    /// Waits for the next write (every notification pending is consumed).
+    pub async fn next(&self) {
+        if let Ok(mut guard) = self.events.readable().await {
+            let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
+            let mut reader = rustix::fs::inotify::Reader::new(guard.get_inner(), &mut buffer);
+            while reader.next().is_ok() {}
+            guard.clear_ready();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

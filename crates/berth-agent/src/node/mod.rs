@@ -8,6 +8,7 @@
 //! restarted agent re-adopts running containers; after the first full list of its pods it
 //! removes what belongs to pods that no longer exist.
 
+pub mod attach;
 pub mod container;
 pub mod exec;
 mod hooks;

@@ -156,7 +156,19 @@ async fn handle(endpoint: &Endpoint, mut req: Request<Incoming>) -> Response<Bod
                 pod.to_string(),
                 container.to_string(),
             );
-            exec(endpoint, &mut req, &namespace, &pod, &container, &query)
+            exec(
+                endpoint, &mut req, &namespace, &pod, &container, &query, false,
+            )
+        }
+        (&http::Method::GET, ["attach", namespace, pod, container]) => {
+            let (namespace, pod, container) = (
+                namespace.to_string(),
+                pod.to_string(),
+                container.to_string(),
+            );
+            exec(
+                endpoint, &mut req, &namespace, &pod, &container, &query, true,
+            )
         }
         (&http::Method::GET, ["portForward", namespace, pod]) => {
             let (namespace, pod) = (namespace.to_string(), pod.to_string());
@@ -327,7 +339,8 @@ async fn container_logs(
     Response::new(BodyExt::boxed_unsync(StreamBody::new(stream)))
 }
 
-/// Upgrades to the exec WebSocket and runs the command in the container's current attempt.
+/// Upgrades to the exec WebSocket and runs the command in the container's current attempt;
+/// or, with `attach`, connects to the container's own input and output.
 fn exec(
     endpoint: &Endpoint,
     req: &mut Request<Incoming>,
@@ -335,9 +348,10 @@ fn exec(
     pod: &str,
     container: &str,
     query: &str,
+    attach: bool,
 ) -> Response<Body> {
     let request = super::exec::ExecRequest::from_query(query);
-    if request.command.is_empty() {
+    if !attach && request.command.is_empty() {
         return text(
             StatusCode::BAD_REQUEST,
             "you must specify at least one command for the container",
@@ -381,6 +395,26 @@ fn exec(
     };
     let upgrade = hyper::upgrade::on(req);
     let v5 = *protocol == "v5.channel.k8s.io";
+    if attach {
+        let Some(log) = logs::find(&endpoint.logs_dir, namespace, pod, container, false) else {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("container {container} in pod {pod} has no output yet"),
+            );
+        };
+        let target = super::attach::AttachTarget {
+            runtime: endpoint.runtime.clone(),
+            bundle: endpoint.runtime.bundle(&id),
+            id,
+            log,
+        };
+        tokio::spawn(async move {
+            if let Ok(io) = upgrade.await {
+                super::attach::run(io, v5, target, request).await;
+            }
+        });
+        return switching_protocols(&key, protocol);
+    }
     let (runc, runc_root) = (endpoint.runtime.runc(), endpoint.runtime.runc_root());
     tokio::spawn(async move {
         if let Ok(io) = upgrade.await {
@@ -410,15 +444,7 @@ async fn follow(
     mut sent: usize,
     tx: tokio::sync::mpsc::Sender<Bytes>,
 ) {
-    use rustix::fs::inotify;
-    let Ok(fd) = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
-    else {
-        return;
-    };
-    if inotify::add_watch(&fd, &path, inotify::WatchFlags::MODIFY).is_err() {
-        return;
-    }
-    let Some(events) = crate::runtime::readable_fd(fd) else {
+    let Some(changes) = logs::Changes::watch(&path) else {
         return;
     };
     let exited = runtime.wait(&id);
@@ -455,14 +481,7 @@ async fn follow(
         tokio::select! {
             () = tx.closed() => return,
             _ = &mut exited => done = true,
-            ready = events.readable() => {
-                if let Ok(mut guard) = ready {
-                    let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
-                    let mut reader = inotify::Reader::new(guard.get_inner(), &mut buffer);
-                    while reader.next().is_ok() {}
-                    guard.clear_ready();
-                }
-            }
+            () = changes.next() => {}
         }
     }
 }

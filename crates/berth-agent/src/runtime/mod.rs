@@ -307,3 +307,20 @@ pub(crate) fn readable_fd(
     #[allow(deprecated)]
     tokio::io::unix::AsyncFd::with_interest(fd, tokio::io::Interest::READABLE).ok()
 }
+
+/// Sets a terminal's window size (what a resize from kubectl asks for).
+pub fn set_window_size(
+    terminal: impl std::os::fd::AsFd,
+    width: u16,
+    height: u16,
+) -> rustix::io::Result<()> {
+    rustix::termios::tcsetwinsize(
+        terminal,
+        rustix::termios::Winsize {
+            ws_row: height,
+            ws_col: width,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        },
+    )
+}

@@ -11,6 +11,12 @@
 //! is not the agent's child for long (it is in a process group of its own, and is re-parented
 //! when the agent dies), an agent restart leaves containers and their logs untouched.
 //!
+//! A container that asked for stdin (`stdin: true`) reads a FIFO the shim keeps open
+//! (`<bundle>/stdin`), which `kubectl attach -i` writes to. A container with a terminal
+//! (`tty: true`) gets runc's console: runc hands the shim its master through a console
+//! socket; the shim logs what the terminal shows, copies the stdin FIFO to it, and applies
+//! window sizes written to `<bundle>/resize` (`<width> <height>` lines).
+//!
 //! Invariant: `status.json` is replaced atomically; once it has `exitCode` it never changes.
 
 use std::fs::File;
@@ -44,22 +50,83 @@ const MAX_LINE: usize = 16 * 1024;
 pub fn run(config: &ShimConfig) -> io::Result<()> {
     let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
     let runc_log = config.bundle.join("runc.log");
-    let (stdout_r, stdout_w) = io::pipe()?;
-    let (stderr_r, stderr_w) = io::pipe()?;
+    let oci: serde_json::Value = std::fs::read(config.bundle.join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let tty = oci["process"]["terminal"].as_bool() == Some(true);
+    let stdin = if oci["annotations"][super::spec::ANNOTATION_STDIN] == "true" {
+        Some(fifo(&config.bundle.join("stdin"))?)
+    } else {
+        None
+    };
     let pid_file = config.bundle.join("pid");
-    let created = runc(config)
+    let mut create = runc(config);
+    create
         .args(["create", "--bundle"])
         .arg(&config.bundle)
         .arg("--pid-file")
-        .arg(&pid_file)
-        .arg(&config.id)
-        .stdin(Stdio::null())
-        .stdout(stdout_w)
-        .stderr(stderr_w)
-        .status();
-    if let Some(message) = failure_of(created, &runc_log) {
-        return fail(config, "CreateContainerError", &message);
-    }
+        .arg(&pid_file);
+    let output = if tty {
+        let resize = fifo(&config.bundle.join("resize"))?;
+        let socket =
+            std::env::temp_dir().join(format!("berth-console-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&socket);
+        let listener = std::os::unix::net::UnixListener::bind(&socket)?;
+        let child = create
+            .arg("--console-socket")
+            .arg(&socket)
+            .arg(&config.id)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        drop(create);
+        let (created, master) = match child {
+            Ok(mut child) => {
+                let master = receive_console(&listener, &child);
+                (child.wait(), master)
+            }
+            Err(e) => (Err(e), None),
+        };
+        let _ = std::fs::remove_file(&socket);
+        if let Some(message) = failure_of(created, &runc_log) {
+            return fail(config, "CreateContainerError", &message);
+        }
+        let Some(master) = master else {
+            return fail(config, "CreateContainerError", "runc sent no terminal");
+        };
+        Output::Terminal {
+            master: File::from(master),
+            stdin,
+            resize,
+        }
+    } else {
+        let (stdout_r, stdout_w) = io::pipe()?;
+        let (stderr_r, stderr_w) = io::pipe()?;
+        let input = match &stdin {
+            Some(fifo) => Stdio::from(fifo.try_clone()?),
+            None => Stdio::null(),
+        };
+        let created = create
+            .arg(&config.id)
+            .stdin(input)
+            .stdout(stdout_w)
+            .stderr(stderr_w)
+            .status();
+        // The command holds the pipes' write ends: they must go, or the output never ends.
+        drop(create);
+        if let Some(message) = failure_of(created, &runc_log) {
+            return fail(config, "CreateContainerError", &message);
+        }
+        // The shim's own copy of the stdin FIFO stays open (held below) so the container
+        // never reads an end of input while nobody is attached.
+        Output::Pipes {
+            stdout: stdout_r,
+            stderr: stderr_r,
+            _stdin: stdin,
+        }
+    };
     let pid: i32 = std::fs::read_to_string(&pid_file)?
         .trim()
         .parse()
@@ -87,13 +154,219 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
     report(&format!("{{\"pid\":{}}}", pid.as_raw_nonzero()));
 
     let mut log = Log::open(&config.log)?;
-    let exit_code = pump(&mut log, stdout_r, stderr_r, &pidfd, pid)?;
+    let exit_code = match output {
+        Output::Pipes { stdout, stderr, .. } => pump(&mut log, stdout, stderr, &pidfd, pid)?,
+        Output::Terminal {
+            master,
+            stdin,
+            resize,
+        } => pump_terminal(&mut log, master, stdin, resize, &pidfd, pid)?,
+    };
     state.exit_code = Some(exit_code);
     state.finished_at = Some(jiff::Timestamp::now());
     state.reason = Some(if exit_code == 0 { "Completed" } else { "Error" }.into());
     write_state(&config.bundle, &state)?;
     delete(config);
     Ok(())
+}
+
+/// Where the container's output comes from.
+enum Output {
+    Pipes {
+        stdout: io::PipeReader,
+        stderr: io::PipeReader,
+        _stdin: Option<File>,
+    },
+    Terminal {
+        master: File,
+        stdin: Option<File>,
+        resize: File,
+    },
+}
+
+/// A FIFO at `path`, opened for reading and writing (so opening never blocks, and reading
+/// never sees an end while the shim holds it).
+fn fifo(path: &Path) -> io::Result<File> {
+    let _ = std::fs::remove_file(path);
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )?;
+    File::options().read(true).write(true).open(path)
+}
+
+/// The terminal master runc sends over the console socket, unless runc ends first.
+fn receive_console(
+    listener: &std::os::unix::net::UnixListener,
+    runc: &std::process::Child,
+) -> Option<std::os::fd::OwnedFd> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
+    let runc_pid = Pid::from_raw(i32::try_from(runc.id()).ok()?)?;
+    let runc_fd = rustix::process::pidfd_open(runc_pid, PidfdFlags::empty()).ok()?;
+    loop {
+        let mut fds = [
+            PollFd::new(listener, PollFlags::IN),
+            PollFd::new(&runc_fd, PollFlags::IN),
+        ];
+        match rustix::event::poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => return None,
+        }
+        if !fds[0].revents().is_empty() {
+            break;
+        }
+        if !fds[1].revents().is_empty() {
+            return None;
+        }
+    }
+    let (connection, _) = listener.accept().ok()?;
+    let mut space = [std::mem::MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut ancillary = RecvAncillaryBuffer::new(&mut space);
+    let mut name = [0u8; 4096];
+    recvmsg(
+        &connection,
+        &mut [io::IoSliceMut::new(&mut name)],
+        &mut ancillary,
+        RecvFlags::empty(),
+    )
+    .ok()?;
+    let mut master = None;
+    for message in ancillary.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            for fd in fds {
+                master.get_or_insert(fd);
+            }
+        }
+    }
+    master
+}
+
+/// Like [`pump`] for a container with a terminal: the master's output is logged as stdout;
+/// the stdin FIFO is copied to the master; `<width> <height>` lines on the resize FIFO set
+/// its window size.
+fn pump_terminal(
+    log: &mut Log,
+    mut master: File,
+    mut stdin: Option<File>,
+    mut resize: File,
+    pidfd: &std::os::fd::OwnedFd,
+    pid: Pid,
+) -> io::Result<i32> {
+    let mut open = true;
+    let mut exit: Option<i32> = None;
+    let mut buffer = Vec::new();
+    let mut chunk = vec![0u8; 32 * 1024];
+    loop {
+        if exit.is_some() && !open {
+            break;
+        }
+        let slots = [
+            open.then(|| master.as_fd()),
+            Some(resize.as_fd()),
+            exit.is_none().then(|| pidfd.as_fd()),
+            stdin.as_ref().map(|f| f.as_fd()),
+        ];
+        let Some(revents) = poll_slots(slots, exit.is_some())? else {
+            break;
+        };
+        if open && !revents[0].is_empty() {
+            match master.read(&mut chunk) {
+                // EIO: every process holding the terminal is gone.
+                Ok(0) | Err(_) => {
+                    open = false;
+                    log.flush_partial("stdout", &mut buffer)?;
+                }
+                Ok(n) => {
+                    buffer.extend_from_slice(&chunk[..n]);
+                    log.write_lines("stdout", &mut buffer)?;
+                }
+            }
+        }
+        if !revents[1].is_empty()
+            && let Ok(n) = resize.read(&mut chunk)
+        {
+            let text = String::from_utf8_lossy(&chunk[..n]).into_owned();
+            if let Some((width, height)) = text.lines().rev().find_map(parse_size) {
+                let _ = super::set_window_size(&master, width, height);
+            }
+        }
+        if !revents[3].is_empty()
+            && let Some(input) = stdin.as_mut()
+        {
+            match input.read(&mut chunk) {
+                Ok(n) if n > 0 => {
+                    let _ = master.write_all(&chunk[..n]);
+                }
+                _ => stdin = None,
+            }
+        }
+        if exit.is_none() && !revents[2].is_empty() {
+            exit = reap(pid);
+        }
+    }
+    log.flush_partial("stdout", &mut buffer)?;
+    Ok(exit.unwrap_or(255))
+}
+
+/// One `poll` over the descriptors that can still say something, by slot: a closed pipe
+/// reports POLLHUP and an exited process's pidfd stays readable, either of which would make
+/// poll spin, so those are left out. When `draining` (the exit is known), `None` after 2 s
+/// of silence: a descendant that escaped with the output open must not keep the shim alive.
+fn poll_slots<const N: usize>(
+    slots: [Option<std::os::fd::BorrowedFd<'_>>; N],
+    draining: bool,
+) -> io::Result<Option<[PollFlags; N]>> {
+    let mut fds = Vec::with_capacity(N);
+    let mut which = Vec::with_capacity(N);
+    for (i, fd) in slots.iter().enumerate() {
+        if let Some(fd) = fd {
+            fds.push(PollFd::from_borrowed_fd(*fd, PollFlags::IN));
+            which.push(i);
+        }
+    }
+    let timeout = draining.then_some(rustix::time::Timespec {
+        tv_sec: 2,
+        tv_nsec: 0,
+    });
+    loop {
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => return Ok(None),
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut revents = [PollFlags::empty(); N];
+    for (fd, i) in fds.iter().zip(&which) {
+        revents[*i] = fd.revents();
+    }
+    Ok(Some(revents))
+}
+
+/// The exit code of the container's init (128 + signal for a signal), once it has ended.
+fn reap(pid: Pid) -> Option<i32> {
+    match rustix::process::waitpid(Some(pid), WaitOptions::NOHANG) {
+        Ok(Some((_, status))) => Some(
+            status
+                .exit_status()
+                .or_else(|| status.terminating_signal().map(|s| 128 + s))
+                .unwrap_or(255),
+        ),
+        Ok(None) => None,
+        // Not our child (should not happen as subreaper): the pidfd said it ended.
+        Err(_) => Some(255),
+    }
+}
+
+/// `<width> <height>`.
+fn parse_size(line: &str) -> Option<(u16, u16)> {
+    let (w, h) = line.trim().split_once(' ')?;
+    let (w, h) = (w.parse().ok()?, h.trim().parse().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
 }
 
 /// `runc delete --force`: what runc keeps of the container goes (best effort).
@@ -185,27 +458,14 @@ fn pump(
         if exit.is_some() && !open[0] && !open[1] {
             break;
         }
-        let mut fds = vec![
-            PollFd::new(&stdout, PollFlags::IN),
-            PollFd::new(&stderr, PollFlags::IN),
-            PollFd::new(pidfd, PollFlags::IN),
+        let slots = [
+            open[0].then(|| stdout.as_fd()),
+            open[1].then(|| stderr.as_fd()),
+            exit.is_none().then(|| pidfd.as_fd()),
         ];
-        // After the exit, the pipes get a moment to drain; a descendant that escaped with
-        // them open must not keep the shim alive.
-        let timeout = exit.map(|_| rustix::time::Timespec {
-            tv_sec: 2,
-            tv_nsec: 0,
-        });
-        let ready = match rustix::event::poll(&mut fds, timeout.as_ref()) {
-            Ok(n) => n,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if ready == 0 {
+        let Some(revents) = poll_slots(slots, exit.is_some())? else {
             break;
-        }
-        let revents: Vec<PollFlags> = fds.iter().map(|f| f.revents()).collect();
-        drop(fds);
+        };
         for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {
             if !open[i] || revents[i].is_empty() {
                 continue;
@@ -225,23 +485,7 @@ fn pump(
             }
         }
         if exit.is_none() && !revents[2].is_empty() {
-            match rustix::process::waitpid(Some(pid), WaitOptions::NOHANG) {
-                Ok(Some((_, status))) => {
-                    exit = Some(
-                        status
-                            .exit_status()
-                            .or_else(|| status.terminating_signal().map(|s| 128 + s))
-                            .unwrap_or(255),
-                    );
-                }
-                Ok(None) => {}
-                // Not our child (should not happen as subreaper): the pidfd said it ended.
-                Err(_) => exit = Some(255),
-            }
-        }
-        if !open[0] && !open[1] && exit.is_none() {
-            // Both pipes closed but the process lives (it closed its stdio): wait for it.
-            let _ = rustix::event::poll(&mut [PollFd::new(pidfd, PollFlags::IN)], None);
+            exit = reap(pid);
         }
     }
     for (i, stream) in ["stdout", "stderr"].into_iter().enumerate() {

@@ -151,7 +151,15 @@ pub struct ContainerSpec {
     pub resources: Resources,
     /// `allowPrivilegeEscalation: false`.
     pub no_new_privileges: bool,
+    /// `stdin: true`: the container reads a FIFO its shim keeps (`<bundle>/stdin`), which
+    /// `kubectl attach -i` writes to.
+    pub stdin: bool,
+    /// `tty: true`: the container's stdio is a terminal (runc's console, held by the shim).
+    pub tty: bool,
 }
+
+/// The OCI annotation telling the shim to keep a stdin FIFO for the container.
+pub const ANNOTATION_STDIN: &str = "berth.dev/stdin";
 
 fn capability_name(name: &str) -> String {
     let upper = name.to_ascii_uppercase();
@@ -263,7 +271,7 @@ impl ContainerSpec {
         json!({
             "ociVersion": "1.0.2",
             "process": {
-                "terminal": false,
+                "terminal": self.tty,
                 "user": {
                     "uid": self.uid,
                     "gid": self.gid,
@@ -283,6 +291,7 @@ impl ContainerSpec {
             "hostname": self.hostname,
             "mounts": mounts,
             "linux": linux,
+            "annotations": {ANNOTATION_STDIN: if self.stdin { "true" } else { "false" }},
         })
     }
 }
@@ -310,6 +319,8 @@ mod tests {
             cgroup_path: "/berth/podx/c1".into(),
             resources: Resources::default(),
             no_new_privileges: false,
+            stdin: false,
+            tty: false,
         }
     }
 

@@ -249,13 +249,17 @@ pub async fn dispatch(
         Some("log") if is_pods(&target) => {
             return node_proxy::log(registry, &target, method, &query, context.agent_token).await;
         }
-        Some("exec") if is_pods(&target) => {
+        Some(sub @ ("exec" | "attach")) if is_pods(&target) => {
             if *method != Method::GET && *method != Method::POST {
-                return Err(ApiError::method_not_allowed(method.as_str(), "pods/exec"));
+                return Err(ApiError::method_not_allowed(
+                    method.as_str(),
+                    &format!("pods/{sub}"),
+                ));
             }
             return node_proxy::exec(
                 registry,
                 &target,
+                sub,
                 &query,
                 context.raw_query,
                 headers,
@@ -281,7 +285,7 @@ pub async fn dispatch(
             )
             .await;
         }
-        // The other subresources (attach, proxy, …) come with their features.
+        // The other subresources (proxy, …) come with their features.
         Some(sub) => {
             return Err(ApiError::method_not_allowed(
                 method.as_str(),

@@ -1,6 +1,6 @@
 //! The pod subresources a node serves go to the agent of the pod's node, as kube-apiserver
 //! proxies them to the kubelet: `pods/<name>/log` (`kubectl logs`, streamed), and
-//! `pods/<name>/exec` (`kubectl exec`, `cp`) and `pods/<name>/portforward` (`kubectl
+//! `pods/<name>/exec` (`kubectl exec`, `cp`), `pods/<name>/attach` (`kubectl attach`, `run -it`) and `pods/<name>/portforward` (`kubectl
 //! port-forward`), whose WebSockets are passed through untouched.
 //!
 //! The agent is reached at the node's InternalIP and `daemonEndpoints.kubeletEndpoint.Port`
@@ -322,10 +322,13 @@ pub async fn log(
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// `pods/<name>/exec`: kubectl's WebSocket is passed through to the agent's.
+/// `pods/<name>/exec` and `pods/<name>/attach` (`subresource`): kubectl's WebSocket is
+/// passed through to the agent's.
+#[allow(clippy::too_many_arguments)]
 pub async fn exec(
     registry: &Registry,
     target: &Target,
+    subresource: &str,
     query: &Query,
     raw_query: &str,
     headers: &axum::http::HeaderMap,
@@ -333,13 +336,13 @@ pub async fn exec(
     token: &str,
 ) -> Result<Response, ApiError> {
     let Some(client) = client else {
-        return Err(ApiError::bad_request(
-            "exec needs a WebSocket upgrade (kubectl 1.30 or newer)",
-        ));
+        return Err(ApiError::bad_request(format!(
+            "{subresource} needs a WebSocket upgrade (kubectl 1.30 or newer)"
+        )));
     };
     let agent = agent_target(registry, target, query, true).await?;
     let path = format!(
-        "/exec/{}/{}/{}?{raw_query}",
+        "/{subresource}/{}/{}/{}?{raw_query}",
         agent.namespace, agent.name, agent.container
     );
     pass_upgrade(&agent, &path, headers, client, token).await

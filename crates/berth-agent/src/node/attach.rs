@@ -1,0 +1,191 @@
+//! `kubectl attach` (and `kubectl run -i -t`) on the agent: `GET /attach/<ns>/<pod>/<container>
+//! ?stdin=…&stdout=…&stderr=…&tty=…` upgraded to the exec channel protocol
+//! ([`super::exec`]). Output is what the container writes from then on, followed in its CRI
+//! log (channels 1 and 2; a terminal's output is all stdout); input goes to the stdin FIFO
+//! the container's shim keeps; a resize (channel 4) goes to the shim's resize FIFO. The
+//! session ends with a Success Status and Close 1000 when the container exits, or when
+//! the client goes away (the container keeps running).
+
+use std::io::SeekFrom;
+use std::path::PathBuf;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::Role;
+
+use super::exec::{ExecRequest, channel, finish, status_for};
+use crate::runtime::Runtime;
+
+/// What one attach session works with.
+pub struct AttachTarget {
+    pub runtime: Runtime,
+    /// The container's runtime ID.
+    pub id: String,
+    /// Its CRI log file.
+    pub log: PathBuf,
+    /// Its bundle, where the shim keeps the `stdin` and `resize` FIFOs.
+    pub bundle: PathBuf,
+}
+
+/// Serves one attach session over the upgraded connection `io`.
+pub async fn run(
+    io: hyper::upgrade::Upgraded,
+    v5: bool,
+    target: AttachTarget,
+    request: ExecRequest,
+) {
+    let ws = WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, None).await;
+    let (mut sink, mut source) = ws.split();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let follower = tokio::spawn(follow(
+        target.log.clone(),
+        target.runtime.clone(),
+        target.id.clone(),
+        request.tty,
+        request.stdout,
+        request.stderr,
+        tx,
+    ));
+    let mut stdin = if request.stdin {
+        tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(target.bundle.join("stdin"))
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let mut exited = false;
+    loop {
+        tokio::select! {
+            message = source.next() => match message {
+                Some(Ok(Message::Binary(data))) if !data.is_empty() => match data[0] {
+                    0 => {
+                        if let Some(pipe) = stdin.as_mut() {
+                            let written = pipe.write_all(&data[1..]).await.is_ok() && pipe.flush().await.is_ok();
+                            if !written {
+                                stdin = None;
+                            }
+                        }
+                    }
+                    4 => {
+                        if let Some((width, height)) = super::exec::parse_resize(&data[1..])
+                            && let Ok(mut resize) = tokio::fs::OpenOptions::new()
+                                .write(true)
+                                .open(target.bundle.join("resize"))
+                                .await
+                        {
+                            let _ = resize.write_all(format!("{width} {height}\n").as_bytes()).await;
+                        }
+                    }
+                    255 if v5 && data.get(1) == Some(&0) => stdin = None,
+                    _ => {}
+                },
+                // The client went away: the container goes on.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                _ => {}
+            },
+            chunk = rx.recv() => match chunk {
+                Some(frame) => {
+                    if sink.send(Message::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => {
+                    exited = true;
+                    break;
+                }
+            },
+        }
+    }
+    follower.abort();
+    if exited {
+        // As the kubelet: the attach itself succeeded (`kubectl run` reads the exit code
+        // from the pod's status).
+        finish(&mut sink, &status_for(&[], Some(0))).await;
+    }
+}
+
+/// Sends what the container writes to its log from now on, until it exits.
+async fn follow(
+    path: PathBuf,
+    runtime: Runtime,
+    id: String,
+    tty: bool,
+    stdout: bool,
+    stderr: bool,
+    tx: tokio::sync::mpsc::Sender<Vec<u8>>,
+) {
+    let Some(changes) = super::logs::Changes::watch(&path) else {
+        return;
+    };
+    let Ok(mut file) = tokio::fs::File::open(&path).await else {
+        return;
+    };
+    let mut offset = file.seek(SeekFrom::End(0)).await.unwrap_or(0);
+    let exited = runtime.wait(&id);
+    tokio::pin!(exited);
+    let mut done = false;
+    let mut pending = Vec::new();
+    loop {
+        let mut appended = Vec::new();
+        if file.seek(SeekFrom::Start(offset)).await.is_ok()
+            && let Ok(n) = file.read_to_end(&mut appended).await
+        {
+            offset += n as u64;
+        }
+        pending.extend_from_slice(&appended);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            if let Some((stream, content)) = parse_line(&line[..line.len() - 1]) {
+                let number = if tty || stream == "stdout" { 1 } else { 2 };
+                let wanted = if number == 1 { stdout } else { stderr };
+                if wanted && tx.send(channel(number, &content)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if done {
+            return;
+        }
+        tokio::select! {
+            () = tx.closed() => return,
+            _ = &mut exited => done = true,
+            () = changes.next() => {}
+        }
+    }
+}
+
+/// A CRI log line's stream and content (with its newline back for a full line).
+fn parse_line(line: &[u8]) -> Option<(&str, Vec<u8>)> {
+    let mut parts = line.splitn(4, |b| *b == b' ');
+    let _time = parts.next()?;
+    let stream = std::str::from_utf8(parts.next()?).ok()?;
+    let tag = parts.next()?;
+    let mut content = parts.next().unwrap_or_default().to_vec();
+    if tag == b"F" {
+        content.push(b'\n');
+    }
+    Some((stream, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cri_lines_give_stream_and_content() {
+        assert_eq!(
+            parse_line(b"2026-01-01T00:00:00.1Z stderr F oops"),
+            Some(("stderr", b"oops\n".to_vec()))
+        );
+        assert_eq!(
+            parse_line(b"2026-01-01T00:00:00.1Z stdout P part"),
+            Some(("stdout", b"part".to_vec()))
+        );
+        assert_eq!(parse_line(b"garbage"), None);
+    }
+}
