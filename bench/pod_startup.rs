@@ -8,7 +8,8 @@
 //! 2. **100 pods at once** on the one node: until all are Ready; per-pod p50/p99.
 //! 3. **The floor**: `runc run --detach` of the same bundle alone, and the runtime's own start
 //!    (shim + runc), without the API.
-//! 4. **Memory**: the agent's RSS idle and with 100 pods; each shim's RSS.
+//! 4. **Memory**: the agent's RSS idle and with 100 pods; each shim's RSS, PSS and private
+//!    (USS) memory.
 //!
 //! `BERTH_BENCH_PODS` changes the 100.
 
@@ -46,6 +47,25 @@ fn rss_kib(pid: u32) -> u64 {
             s.lines()
                 .find_map(|l| l.strip_prefix("VmRSS:"))
                 .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Fields of `/proc/<pid>/smaps_rollup` (kB): `Pss` is the process's share of pages it
+/// maps together with others (the one binary every shim runs), `Private_*` what it alone
+/// costs.
+fn smaps_kib(pid: u32, fields: &[&str]) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    fields
+                        .contains(&name)
+                        .then(|| value.split_whitespace().next()?.parse::<u64>().ok())
+                        .flatten()
+                })
+                .sum()
         })
         .unwrap_or(0)
 }
@@ -410,7 +430,7 @@ async fn run(count: usize) {
     let all = started.elapsed();
     many.sort_by(f64::total_cmp);
     let busy_rss = rss_kib(agent_pid);
-    let shims: Vec<u64> = std::fs::read_dir("/proc")
+    let shims: Vec<u32> = std::fs::read_dir("/proc")
         .map(|d| {
             d.flatten()
                 .filter_map(|e| {
@@ -421,10 +441,16 @@ async fn run(count: usize) {
                     .then(|| e.file_name().to_string_lossy().parse::<u32>().ok())
                     .flatten()
                 })
-                .map(rss_kib)
                 .collect()
         })
         .unwrap_or_default();
+    let shim_pss: Vec<u64> = shims.iter().map(|p| smaps_kib(*p, &["Pss"])).collect();
+    let shim_private: Vec<u64> = shims
+        .iter()
+        .map(|p| smaps_kib(*p, &["Private_Clean", "Private_Dirty"]))
+        .collect();
+    let shims: Vec<u64> = shims.into_iter().map(rss_kib).collect();
+    let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64 / 1024.0;
     println!(
         "{count} pods at once on one node: {} Ready in {:.2} s; per pod p50 {:.0} ms, p99 {:.0} ms",
         many.len(),
@@ -437,8 +463,13 @@ async fn run(count: usize) {
         idle_rss as f64 / 1024.0,
         busy_rss as f64 / 1024.0,
         shims.len(),
-        shims.iter().sum::<u64>() as f64 / shims.len().max(1) as f64 / 1024.0,
+        mean(&shims),
         shims.iter().copied().max().unwrap_or(0) as f64 / 1024.0
+    );
+    println!(
+        "shim PSS mean {:.2} MiB (shared pages split among the processes mapping them); private (USS) mean {:.2} MiB",
+        mean(&shim_pss),
+        mean(&shim_private)
     );
     delete_all(&pods).await;
 

@@ -189,7 +189,8 @@ impl Cluster {
 
     /// Starts `count` simulated nodes named `prefix-0…` with `capacity` and `labels`
     /// (`k=v,…`) and waits until kubectl sees them Ready.
-    pub fn simulate(&self, prefix: &str, count: usize, capacity: &str, labels: &str) -> Agent {
+    /// `berth agent` joining this server with the cluster token, as another machine would.
+    pub fn agent_command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
         command
             .args([
@@ -198,7 +199,26 @@ impl Cluster {
                 &format!("https://127.0.0.1:{}", self.port),
             ])
             .arg("--token-file")
-            .arg(self.dir.path().join("data/server/token"))
+            .arg(self.dir.path().join("data/server/token"));
+        command
+    }
+
+    /// Starts a real agent (`agent_command` with `args`), logging to `<dir>/agent.log`.
+    pub fn join_agent(&self, args: &[&str]) -> Agent {
+        let log = std::fs::File::create(self.dir.path().join("agent.log")).expect("agent log");
+        let child = self
+            .agent_command()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start berth agent");
+        Agent { child: Some(child) }
+    }
+
+    pub fn simulate(&self, prefix: &str, count: usize, capacity: &str, labels: &str) -> Agent {
+        let mut command = self.agent_command();
+        command
             .args(["--simulate", &count.to_string(), "--node-name", prefix])
             .args(["--capacity", capacity]);
         for label in labels.split(',').filter(|l| !l.is_empty()) {
