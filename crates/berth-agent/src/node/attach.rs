@@ -50,11 +50,7 @@ pub async fn run(
         tx,
     ));
     let mut stdin = if request.stdin {
-        tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(target.bundle.join("stdin"))
-            .await
-            .ok()
+        open_fifo(target.bundle.join("stdin")).await
     } else {
         None
     };
@@ -73,10 +69,7 @@ pub async fn run(
                     }
                     4 => {
                         if let Some((width, height)) = super::exec::parse_resize(&data[1..])
-                            && let Ok(mut resize) = tokio::fs::OpenOptions::new()
-                                .write(true)
-                                .open(target.bundle.join("resize"))
-                                .await
+                            && let Some(mut resize) = open_fifo(target.bundle.join("resize")).await
                         {
                             let _ = resize.write_all(format!("{width} {height}\n").as_bytes()).await;
                         }
@@ -107,6 +100,17 @@ pub async fn run(
         // from the pod's status).
         finish(&mut sink, &status_for(&[], Some(0))).await;
     }
+}
+
+/// A FIFO of the container's shim, for writing; `None` if the shim is gone (opening without
+/// O_NONBLOCK would wait for a reader forever).
+async fn open_fifo(path: PathBuf) -> Option<tokio::fs::File> {
+    tokio::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .await
+        .ok()
 }
 
 /// Sends what the container writes to its log from now on, until it exits.
