@@ -250,6 +250,16 @@ fn cleanup_host(data_dir: &Path, bridge: &str, cgroup_root: &str, service_cidr: 
         .args(["route", "del", service_cidr])
         .stderr(Stdio::null())
         .status();
+    // The node's NAT table (hostPort, egress masquerade).
+    let _ = Command::new("nft")
+        .args([
+            "delete",
+            "table",
+            "ip",
+            &berth_agent::network::nat::table_for(bridge),
+        ])
+        .stderr(Stdio::null())
+        .status();
     if let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") {
         for h in hierarchies.flatten() {
             let dir = h.path().join(cgroup_root);
