@@ -5,25 +5,9 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::time::Duration;
-
-use support::{Cluster, HostCleanup, free_networks, free_port, import_demo_image};
+use support::{Cluster, HostCleanup, free_networks, free_port, http_get, import_demo_image};
 
 const IMAGE: &str = "berth.local/demo/busybox:1";
-
-fn http_get(ip: &str, port: u16) -> Option<String> {
-    let mut stream = std::net::TcpStream::connect_timeout(
-        &format!("{ip}:{port}").parse().ok()?,
-        Duration::from_secs(2),
-    )
-    .ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET / HTTP/1.0\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
 
 fn web(name: &str) -> String {
     format!(

@@ -7,32 +7,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::mounts_under;
 use support::node::{Node, start_node};
+use support::{http_get, http_get_path, mounts_under};
 
 const IMAGE: &str = "berth.local/demo/busybox:1";
-
-fn http_get(ip: &str, port: u16) -> Option<String> {
-    http_get_path(ip, port, "/")
-}
-
-fn http_get_path(ip: &str, port: u16, path: &str) -> Option<String> {
-    let mut stream = std::net::TcpStream::connect_timeout(
-        &format!("{ip}:{port}").parse().ok()?,
-        Duration::from_secs(2),
-    )
-    .ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
 
 fn pod(name: &str, spec: &str) -> String {
     format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n{spec}")
@@ -169,17 +151,8 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         .ok();
     assert_eq!(echoed.stdout, "through stdin\n");
     // With a terminal (kubectl needs one of its own for -t: `script` gives it a pty).
-    let with_tty = Command::new("script")
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            "kubectl exec -it web -c httpd -- sh -c 'tty; stty size; exit 4'",
-            "/dev/null",
-        ])
-        .env("KUBECONFIG", cluster.kubeconfig())
-        .env("HOME", cluster.home())
-        .current_dir(cluster.path())
+    let with_tty = cluster
+        .in_terminal("kubectl exec -it web -c httpd -- sh -c 'tty; stty size; exit 4'")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("script (util-linux)");
@@ -299,17 +272,8 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         attached.stdout,
         attached.stderr
     );
-    let mut terminal = Command::new("script")
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            "timeout 60 kubectl attach -it term",
-            "/dev/null",
-        ])
-        .env("KUBECONFIG", cluster.kubeconfig())
-        .env("HOME", cluster.home())
-        .current_dir(cluster.path())
+    let mut terminal = cluster
+        .in_terminal("timeout 60 kubectl attach -it term")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -312,6 +312,19 @@ impl Cluster {
         command
     }
 
+    /// `command` (a kubectl command line) in a terminal of its own (util-linux `script`), as
+    /// `-t` needs: kubectl refuses a terminal when its input is not one.
+    pub fn in_terminal(&self, command: &str) -> Command {
+        let mut script = Command::new("script");
+        script
+            .args(["-q", "-e", "-c", command, "/dev/null"])
+            .env("KUBECONFIG", self.kubeconfig())
+            .env("HOME", self.home())
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .current_dir(self.dir.path());
+        script
+    }
+
     /// Runs kubectl with `args` to completion.
     pub fn kubectl(&self, args: &[&str]) -> Run {
         Run::from(
@@ -375,6 +388,25 @@ impl Drop for Cluster {
         }
         drop(self.host_cleanup.take());
     }
+}
+
+/// `GET /` over HTTP/1.0 (the server closes), with short timeouts; `None` if it fails.
+pub fn http_get(ip: &str, port: u16) -> Option<String> {
+    http_get_path(ip, port, "/")
+}
+
+pub fn http_get_path(ip: &str, port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect_timeout(
+        &format!("{ip}:{port}").parse().ok()?,
+        Duration::from_secs(2),
+    )
+    .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {ip}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
 }
 
 /// Reads lines from a running command until one contains `needle`, with a deadline.
