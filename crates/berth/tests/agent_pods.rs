@@ -279,7 +279,18 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         .spawn()
         .expect("script (util-linux)");
     let lines = support::stdout_lines(&mut terminal);
-    support::wait_for_line(&lines, "/dev/pts/");
+    if let Err(seen) = support::find_line(&lines, "/dev/pts/") {
+        let _ = terminal.kill();
+        panic!(
+            "kubectl attach -it showed no terminal output; saw {seen:#?}\n\
+             the container's log: {}\npod: {}\nserver: {:#?}",
+            cluster.kubectl(&["logs", "term", "--tail", "3"]).stdout,
+            cluster
+                .kubectl(&["get", "pod", "term", "-o", "jsonpath={.status}"])
+                .stdout,
+            cluster.log_tail(40)
+        );
+    }
     let _ = terminal.kill();
     let _ = terminal.wait();
     cluster

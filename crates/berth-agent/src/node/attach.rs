@@ -123,10 +123,18 @@ async fn follow(
     stderr: bool,
     tx: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) {
-    let Some(changes) = super::logs::Changes::watch(&path) else {
+    // The shim creates the log just after the container starts: an attach in between
+    // creates it (as the shim would, to append to) rather than ending at once.
+    let Ok(mut file) = tokio::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(&path)
+        .await
+    else {
         return;
     };
-    let Ok(mut file) = tokio::fs::File::open(&path).await else {
+    let Some(changes) = super::logs::Changes::watch(&path) else {
         return;
     };
     let mut offset = file.seek(SeekFrom::End(0)).await.unwrap_or(0);

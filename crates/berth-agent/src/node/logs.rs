@@ -146,6 +146,24 @@ pub fn render(lines: &[(jiff::Timestamp, String)], options: &LogOptions) -> Stri
     out
 }
 
+/// A pod's log directory under the agent's logs dir (`<namespace>_<pod>_<uid>`), as the
+/// kubelet lays out `/var/log/pods`.
+pub fn pod_dir(logs_dir: &Path, namespace: &str, pod: &str, uid: &str) -> PathBuf {
+    logs_dir.join(format!("{namespace}_{pod}_{uid}"))
+}
+
+/// The log file of the container attempt with runtime ID `<uid>_<container>_<attempt>`
+/// (the inverse of [`container_id_of`]).
+pub fn attempt_path(logs_dir: &Path, namespace: &str, pod: &str, id: &str) -> Option<PathBuf> {
+    let (rest, attempt) = id.rsplit_once('_')?;
+    let (uid, container) = rest.split_once('_')?;
+    Some(
+        pod_dir(logs_dir, namespace, pod, uid)
+            .join(container)
+            .join(format!("{attempt}.log")),
+    )
+}
+
 /// The log file of one container attempt under the agent's logs dir, if there is one:
 /// the latest attempt, or the one before it for `previous`.
 pub fn find(
@@ -261,5 +279,13 @@ mod tests {
     fn log_paths_name_their_container() {
         let path = Path::new("/x/logs/default_web_0f-9c/httpd/3.log");
         assert_eq!(container_id_of(path).as_deref(), Some("0f-9c_httpd_3"));
+        assert_eq!(
+            attempt_path(Path::new("/x/logs"), "default", "web", "0f-9c_httpd_3").as_deref(),
+            Some(path)
+        );
+        assert_eq!(
+            attempt_path(Path::new("/x"), "default", "web", "garbage"),
+            None
+        );
     }
 }

@@ -752,16 +752,14 @@ impl PodWorker {
     }
 
     fn log_path(&self, pod: &Pod, name: &str, attempt: u32) -> PathBuf {
-        self.shared
-            .logs_dir
-            .join(format!(
-                "{}_{}_{}",
-                pod.metadata.namespace.clone().unwrap_or_default(),
-                pod.metadata.name.clone().unwrap_or_default(),
-                self.uid
-            ))
-            .join(name)
-            .join(format!("{attempt}.log"))
+        super::logs::pod_dir(
+            &self.shared.logs_dir,
+            pod.metadata.namespace.as_deref().unwrap_or_default(),
+            pod.metadata.name.as_deref().unwrap_or_default(),
+            &self.uid,
+        )
+        .join(name)
+        .join(format!("{attempt}.log"))
     }
 
     /// ConfigMaps and Secrets the container's environment names.
@@ -1223,12 +1221,12 @@ impl PodWorker {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(pod) = pod {
-            let logs = self.shared.logs_dir.join(format!(
-                "{}_{}_{}",
-                pod.metadata.namespace.clone().unwrap_or_default(),
-                pod.metadata.name.clone().unwrap_or_default(),
-                self.uid
-            ));
+            let logs = super::logs::pod_dir(
+                &self.shared.logs_dir,
+                pod.metadata.namespace.as_deref().unwrap_or_default(),
+                pod.metadata.name.as_deref().unwrap_or_default(),
+                &self.uid,
+            );
             let _ = std::fs::remove_dir_all(logs);
         }
         self.records.clear();

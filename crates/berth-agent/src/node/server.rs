@@ -396,7 +396,8 @@ fn exec(
     let upgrade = hyper::upgrade::on(req);
     let v5 = *protocol == "v5.channel.k8s.io";
     if attach {
-        let Some(log) = logs::find(&endpoint.logs_dir, namespace, pod, container, false) else {
+        // The log of the very attempt that runs (not the newest file of that pod's name).
+        let Some(log) = logs::attempt_path(&endpoint.logs_dir, namespace, pod, &id) else {
             return text(
                 StatusCode::BAD_REQUEST,
                 format!("container {container} in pod {pod} has no output yet"),

@@ -277,8 +277,17 @@ impl Runtime {
     }
 }
 
+/// Whether process `pid` runs: it exists and is not a zombie waiting to be reaped (whose
+/// pidfd is already readable, so waiting on it would spin).
 fn process_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) S …`: the state follows the last `)` (comm may hold anything).
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    !matches!(state, Some('Z' | 'X') | None)
 }
 
 /// Waits for process `pid` to end, through a pidfd (no polling).
@@ -323,4 +332,30 @@ pub fn set_window_size(
             ws_ypixel: 0,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zombies_are_not_alive() {
+        assert!(process_alive(std::process::id()));
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("run true");
+        let pid = child.id();
+        // Exited but not yet reaped: a zombie, whose pidfd would be readable at once.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while process_alive(pid) && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert!(!process_alive(pid));
+        assert!(
+            Path::new(&format!("/proc/{pid}")).exists(),
+            "still a zombie"
+        );
+        let _ = child.wait();
+        assert!(!process_alive(pid));
+    }
 }

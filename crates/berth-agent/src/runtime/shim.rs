@@ -275,6 +275,7 @@ fn pump_terminal(
         };
         if open && !revents[0].is_empty() {
             match master.read(&mut chunk) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // EIO: every process holding the terminal is gone.
                 Ok(0) | Err(_) => {
                     open = false;

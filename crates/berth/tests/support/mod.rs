@@ -187,6 +187,13 @@ impl Cluster {
         }
     }
 
+    /// The server's log lines not yet read by [`Cluster::wait_for_log`], the last `count`
+    /// of them (for a failing test's message).
+    pub fn log_tail(&self, count: usize) -> Vec<String> {
+        let lines: Vec<String> = self.log.try_iter().collect();
+        lines[lines.len().saturating_sub(count)..].to_vec()
+    }
+
     /// Starts `count` simulated nodes named `prefix-0…` with `capacity` and `labels`
     /// (`k=v,…`) and waits until kubectl sees them Ready.
     /// `berth agent` joining this server with the cluster token, as another machine would.
@@ -411,13 +418,29 @@ pub fn http_get_path(ip: &str, port: u16, path: &str) -> Option<String> {
 
 /// Reads lines from a running command until one contains `needle`, with a deadline.
 pub fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> String {
+    match find_line(lines, needle) {
+        Ok(line) => line,
+        Err(seen) => panic!("no line containing {needle:?}; saw {seen:#?}"),
+    }
+}
+
+/// [`wait_for_line`] that hands back the lines seen instead of failing, so the test can
+/// say more about why.
+pub fn find_line(lines: &mpsc::Receiver<String>, needle: &str) -> Result<String, Vec<String>> {
     let deadline = Instant::now() + DEADLINE;
     let mut seen = Vec::new();
     loop {
         match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains(needle) => return line,
+            Ok(line) if line.contains(needle) => return Ok(line),
             Ok(line) => seen.push(line),
-            Err(_) => panic!("no line containing {needle:?}; saw {seen:#?}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                seen.push("(deadline passed)".into());
+                return Err(seen);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                seen.push("(the command ended)".into());
+                return Err(seen);
+            }
         }
     }
 }
