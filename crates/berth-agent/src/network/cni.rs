@@ -41,8 +41,9 @@ pub struct Attachment {
 }
 
 impl CniConfig {
-    /// Berth's default network: loopback, then a bridge with host-local addresses from
-    /// `subnet` (the node's podCIDR), the bridge as the pods' gateway.
+    /// Berth's default network: a bridge with host-local addresses from `subnet` (the
+    /// node's podCIDR), the bridge as the pods' gateway. (`lo` is brought up by the
+    /// sandbox itself, [`super::loopback`], not by the `loopback` plugin.)
     pub fn default_network(
         plugin_dir: &Path,
         bridge: &str,
@@ -55,7 +56,6 @@ impl CniConfig {
                 "cniVersion": "1.0.0",
                 "name": "berth",
                 "plugins": [
-                    {"type": "loopback"},
                     {
                         "type": "bridge",
                         "bridge": bridge,

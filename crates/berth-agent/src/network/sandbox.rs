@@ -94,6 +94,10 @@ impl Sandbox {
         let Some(cni) = cni else {
             return Ok(Attachment::default());
         };
+        if let Err(e) = super::loopback::bring_up(&self.netns()) {
+            let _ = self.unmount();
+            return Err(SandboxError::Namespaces(e.to_string()));
+        }
         match cni.add(id, &self.netns()).await {
             Ok(attachment) => Ok(attachment),
             Err(e) => {

@@ -104,7 +104,7 @@ pub fn check_prerequisites(config: &NodeConfig) -> Result<(), NodeError> {
             )));
         }
     }
-    for plugin in ["bridge", "host-local", "loopback"] {
+    for plugin in ["bridge", "host-local"] {
         if !config.cni_plugin_dir.join(plugin).is_file() {
             return Err(NodeError::Prerequisite(format!(
                 "CNI plugin {plugin} not found in {}: apt-get install containernetworking-plugins",

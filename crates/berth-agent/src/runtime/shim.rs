@@ -1,7 +1,7 @@
 //! `berth shim`: one small process per container, between the agent and runc.
 //!
-//! It creates the container with `runc create` (its stdout and stderr are pipes the shim
-//! holds), starts it, reports `{"pid":N}` or `{"error":…}` on its own stdout (one line, then
+//! It runs the container with `runc run --detach` (one runc process rather than `create`
+//! then `start`; its stdout and stderr are pipes the shim holds), reports `{"pid":N}` or `{"error":…}` on its own stdout (one line, then
 //! stdout is closed so the agent's read ends), and from then on lives on its own: it writes
 //! the container's output to a CRI-format log file, waits for the container's exit (it is the
 //! child subreaper, and a pidfd says when), records the exit code and time in
@@ -61,9 +61,9 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
         None
     };
     let pid_file = config.bundle.join("pid");
-    let mut create = runc(config);
-    create
-        .args(["create", "--bundle"])
+    let mut launch = runc(config);
+    launch
+        .args(["run", "--detach", "--bundle"])
         .arg(&config.bundle)
         .arg("--pid-file")
         .arg(&pid_file);
@@ -73,7 +73,7 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
             std::env::temp_dir().join(format!("berth-console-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&socket);
         let listener = std::os::unix::net::UnixListener::bind(&socket)?;
-        let child = create
+        let child = launch
             .arg("--console-socket")
             .arg(&socket)
             .arg(&config.id)
@@ -81,7 +81,7 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
-        drop(create);
+        drop(launch);
         let (created, master) = match child {
             Ok(mut child) => {
                 let master = receive_console(&listener, &child);
@@ -91,10 +91,10 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
         };
         let _ = std::fs::remove_file(&socket);
         if let Some(message) = failure_of(created, &runc_log) {
-            return fail(config, "CreateContainerError", &message);
+            return fail(config, "StartError", &message);
         }
         let Some(master) = master else {
-            return fail(config, "CreateContainerError", "runc sent no terminal");
+            return fail(config, "StartError", "runc sent no terminal");
         };
         Output::Terminal {
             master: File::from(master),
@@ -108,16 +108,18 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
             Some(fifo) => Stdio::from(fifo.try_clone()?),
             None => Stdio::null(),
         };
-        let created = create
+        let created = launch
             .arg(&config.id)
             .stdin(input)
             .stdout(stdout_w)
             .stderr(stderr_w)
             .status();
         // The command holds the pipes' write ends: they must go, or the output never ends.
-        drop(create);
+        drop(launch);
+        // As upstream (containerd creates and starts the runc container in StartContainer),
+        // a failure here — a missing program, a bad mount — is a `StartError`.
         if let Some(message) = failure_of(created, &runc_log) {
-            return fail(config, "CreateContainerError", &message);
+            return fail(config, "StartError", &message);
         }
         // The shim's own copy of the stdin FIFO stays open (held below) so the container
         // never reads an end of input while nobody is attached.
@@ -132,17 +134,9 @@ pub fn run(config: &ShimConfig) -> io::Result<()> {
         .parse()
         .map_err(|_| io::Error::other("runc wrote no pid"))?;
     let pid = Pid::from_raw(pid).ok_or_else(|| io::Error::other("runc wrote pid 0"))?;
+    // The container may have ended already: as the subreaper the shim inherited it from
+    // runc, so it is at worst a zombie here, and its pidfd says it ended.
     let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty())?;
-    let started = runc(config)
-        .args(["start", &config.id])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if let Some(message) = failure_of(started, &runc_log) {
-        let _ = rustix::process::waitpid(Some(pid), WaitOptions::NOHANG);
-        return fail(config, "StartError", &message);
-    }
     let started_at = jiff::Timestamp::now();
     let mut state = ContainerState {
         pid: Some(pid.as_raw_nonzero().get()),
