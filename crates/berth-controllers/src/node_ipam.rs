@@ -29,25 +29,34 @@ pub async fn run(client: kube::Client, informers: Informers, cluster_cidr: Ipv4C
     let nodes_api: Api<Node> = Api::all(client);
     loop {
         let nodes = informers.nodes.state();
-        let mut used: HashSet<String> = nodes
+        let needing: Vec<&std::sync::Arc<Node>> = nodes
             .iter()
-            .filter_map(|n| n.spec.as_ref()?.pod_cidr.clone())
+            .filter(|node| {
+                let simulated = node
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .is_some_and(|l| l.contains_key(SIMULATED_LABEL));
+                let has = node
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.pod_cidr.as_ref())
+                    .is_some();
+                !(simulated || has || node.metadata.deletion_timestamp.is_some())
+            })
             .collect();
+        // The ranges in use are collected only when some node needs one (nodes change
+        // often; ranges are handed out rarely).
+        let mut used: HashSet<String> = if needing.is_empty() {
+            HashSet::new()
+        } else {
+            nodes
+                .iter()
+                .filter_map(|n| n.spec.as_ref()?.pod_cidr.clone())
+                .collect()
+        };
         let mut next = None;
-        for node in &nodes {
-            let simulated = node
-                .metadata
-                .labels
-                .as_ref()
-                .is_some_and(|l| l.contains_key(SIMULATED_LABEL));
-            let has = node
-                .spec
-                .as_ref()
-                .and_then(|s| s.pod_cidr.as_ref())
-                .is_some();
-            if simulated || has || node.metadata.deletion_timestamp.is_some() {
-                continue;
-            }
+        for node in needing {
             let name = node.metadata.name.clone().unwrap_or_default();
             let free = (0..)
                 .map_while(|i| cluster_cidr.subnet(NODE_CIDR_MASK, i))

@@ -16,7 +16,7 @@
 pub mod legacy;
 pub mod slices;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use berth_api::selector::LabelSelector;
@@ -83,8 +83,9 @@ pub fn compute(
     let service_name = service.metadata.name.clone().unwrap_or_default();
     let mut groups: Groups = BTreeMap::new();
     for pod in pods {
-        let labels = pod.metadata.labels.clone().unwrap_or_default();
-        if !selector.matches(&labels) || is_terminal(pod) {
+        let no_labels = BTreeMap::new();
+        let labels = pod.metadata.labels.as_ref().unwrap_or(&no_labels);
+        if !selector.matches(labels) || is_terminal(pod) {
             continue;
         }
         let Some(ip) = pod
@@ -159,8 +160,28 @@ pub async fn run(client: kube::Client, informers: Informers) {
     let legacy = legacy::Reconciler::new(client);
     loop {
         let services = informers.services.state();
-        let pods = informers.pods.state();
-        let nodes = informers.nodes.state();
+        // Only Services with a selector have endpoints computed here: with none (a cluster
+        // with just `kubernetes`), no pass over every pod and node on each change.
+        let selecting: HashSet<&str> = services
+            .iter()
+            .filter(|s| {
+                s.spec
+                    .as_ref()
+                    .and_then(|spec| spec.selector.as_ref())
+                    .is_some_and(|selector| !selector.is_empty())
+            })
+            .map(|s| s.metadata.namespace.as_deref().unwrap_or_default())
+            .collect();
+        let pods = if selecting.is_empty() {
+            Vec::new()
+        } else {
+            informers.pods.state()
+        };
+        let nodes = if selecting.is_empty() {
+            Vec::new()
+        } else {
+            informers.nodes.state()
+        };
         let zones: HashMap<String, String> = nodes
             .iter()
             .filter_map(|n: &std::sync::Arc<Node>| {
@@ -175,7 +196,9 @@ pub async fn run(client: kube::Client, informers: Informers) {
         let mut by_namespace: HashMap<&str, Vec<&Pod>> = HashMap::new();
         for pod in &pods {
             let ns = pod.metadata.namespace.as_deref().unwrap_or_default();
-            by_namespace.entry(ns).or_default().push(pod);
+            if selecting.contains(ns) {
+                by_namespace.entry(ns).or_default().push(pod);
+            }
         }
         let all_slices = informers.endpoint_slices.state();
         let all_endpoints = informers.endpoints.state();
