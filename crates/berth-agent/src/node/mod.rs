@@ -17,6 +17,7 @@ pub mod logs;
 pub mod machine;
 pub mod pod_worker;
 pub mod port_forward;
+mod probes;
 pub mod server;
 pub mod spdy;
 

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use super::container::{self, ConfigError, Context, Sources};
-use super::{hooks, image_pull};
+use super::{hooks, image_pull, probes};
 use crate::image::ImageStore;
 use crate::image::registry::Puller;
 use crate::network::{CniConfig, Sandbox};
@@ -93,6 +93,8 @@ pub struct PodWorker {
     /// The host ports this pod holds (bound sockets), and whether they are mapped.
     held_ports: Vec<std::os::fd::OwnedFd>,
     ports_mapped: bool,
+    /// The probes of the running app containers that have any, by container name.
+    probes: HashMap<String, probes::Probers>,
 }
 
 fn container_id(uid: &str, name: &str, attempt: u32) -> String {
@@ -148,6 +150,7 @@ impl PodWorker {
             sandbox_retry: None,
             held_ports: Vec::new(),
             ports_mapped: false,
+            probes: HashMap::new(),
         };
         worker.adopt();
         worker
@@ -327,8 +330,56 @@ impl PodWorker {
                 }
             }
         }
+        self.follow_probes(pod);
         self.report(pod).await;
         next
+    }
+
+    /// Starts the probes of each app container attempt that runs and has any; stops those
+    /// of attempts that ended.
+    fn follow_probes(&mut self, pod: &Pod) {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let grace = spec
+            .termination_grace_period_seconds
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(30);
+        for c in &spec.containers {
+            let running = self
+                .records
+                .get(&c.name)
+                .filter(|r| r.running())
+                .and_then(|r| r.id.clone());
+            let probed = c.startup_probe.is_some()
+                || c.readiness_probe.is_some()
+                || c.liveness_probe.is_some();
+            match running {
+                Some(id) if probed => {
+                    if self.probes.get(&c.name).is_some_and(|p| p.id == id) {
+                        continue;
+                    }
+                    let target = probes::Target {
+                        shared: self.shared.clone(),
+                        id,
+                        container: c.clone(),
+                        pod_ip: self.pod_ip.clone(),
+                        reference: reference(pod, Some(format!("spec.containers{{{}}}", c.name))),
+                        grace: Duration::from_secs(grace),
+                        wake: self.wake.clone(),
+                    };
+                    self.probes.insert(c.name.clone(), probes::start(target));
+                }
+                _ => {
+                    self.probes.remove(&c.name);
+                }
+            }
+        }
+    }
+
+    /// Whether app container `name` is ready: running and, with probes, started and passing
+    /// its readiness probe.
+    fn ready(&self, name: &str) -> bool {
+        self.records.get(name).is_some_and(Record::running)
+            && self.probes.get(name).is_none_or(probes::Probers::ready)
     }
 
     async fn create_sandbox(&mut self, pod: &Pod) -> Result<(), String> {
@@ -991,8 +1042,8 @@ impl PodWorker {
             "name": c.name,
             "image": c.image.clone().unwrap_or_default(),
             "imageID": record.image_id,
-            "ready": if app { running } else { record.exited().is_some_and(|s| s.exit_code == Some(0)) },
-            "started": running,
+            "ready": if app { self.ready(&c.name) } else { record.exited().is_some_and(|s| s.exit_code == Some(0)) },
+            "started": running && self.probes.get(&c.name).is_none_or(probes::Probers::started),
             "restartCount": record.attempt,
             "state": state,
             "lastState": last_state.unwrap_or_else(|| json!({})),
@@ -1028,7 +1079,8 @@ impl PodWorker {
             .iter()
             .map(|c| self.records.get(&c.name))
             .collect();
-        let all_running = !app.is_empty() && app.iter().all(|r| r.is_some_and(Record::running));
+        let all_ready =
+            !spec.containers.is_empty() && spec.containers.iter().all(|c| self.ready(&c.name));
         let finished = |r: &Option<&Record>| {
             r.and_then(|r| r.exited())
                 .is_some_and(|s| match policy.as_str() {
@@ -1098,8 +1150,8 @@ impl PodWorker {
             "conditions": [
                 condition("PodReadyToStartContainers", self.sandbox_ready && !terminal, None),
                 condition("Initialized", init_done, Some(if terminal { "PodCompleted" } else { "ContainersNotInitialized" })),
-                condition("Ready", all_running && !terminal, Some(ready_reason)),
-                condition("ContainersReady", all_running && !terminal, Some(ready_reason)),
+                condition("Ready", all_ready && !terminal, Some(ready_reason)),
+                condition("ContainersReady", all_ready && !terminal, Some(ready_reason)),
                 condition("PodScheduled", true, None),
             ],
             "hostIP": self.shared.host_ip,
@@ -1116,6 +1168,8 @@ impl PodWorker {
     /// Stops every container (SIGTERM, SIGKILL after `grace`) and removes everything of the
     /// pod from the node. With `pod`, Killing events are recorded.
     async fn teardown(&mut self, pod: Option<&Pod>, grace: Duration) {
+        // No probe may kill or judge a container that is being stopped.
+        self.probes.clear();
         let running: Vec<(String, String)> = self
             .records
             .iter()
