@@ -1,6 +1,6 @@
 //! End-to-end: container probes on a real node, driven by the real kubectl — a readiness
 //! probe holds a pod out of Ready until its check passes, a failing liveness probe restarts
-//! its container, a startup probe that never passes kills its container and keeps the
+//! its container (its preStop hook first), a startup probe that never passes kills its container and keeps the
 //! liveness probe from running meanwhile, and a TCP readiness probe passes on a listening
 //! port. Needs root, runc, containernetworking-plugins, busybox-static.
 
@@ -32,7 +32,7 @@ fn probes_gate_readiness_and_restart_unhealthy_containers() {
         pod(
             "unhealthy",
             &format!(
-                "{httpd}    livenessProbe: {{httpGet: {{path: /healthz, port: web}}, periodSeconds: 1, failureThreshold: 2}}\n"
+                "{httpd}    livenessProbe: {{httpGet: {{path: /healthz, port: web}}, periodSeconds: 1, failureThreshold: 2}}\n    lifecycle: {{preStop: {{exec: {{command: [sh, -c, 'echo stopping for the probe > /proc/1/fd/1']}}}}}}\n"
             ),
         ),
         pod(
@@ -121,6 +121,12 @@ fn probes_gate_readiness_and_restart_unhealthy_containers() {
         described.contains("Container c failed liveness probe, will be restarted"),
         "{described}"
     );
+    // The kill was the kubelet's: preStop ran first (its output is in the killed attempt's log).
+    let previous = cluster
+        .kubectl(&["logs", "unhealthy", "--previous"])
+        .ok()
+        .stdout;
+    assert!(previous.contains("stopping for the probe"), "{previous}");
 
     // A startup probe that never passes kills its container; the liveness probe (which
     // would fail at once) never ran while it had not started.

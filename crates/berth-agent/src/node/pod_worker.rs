@@ -1198,58 +1198,9 @@ impl PodWorker {
         let shared = &self.shared;
         let pod_ip = self.pod_ip.as_deref();
         let stops = running.iter().map(|(name, id)| {
-            let runtime = &shared.runtime;
             let container = containers.iter().find(|c| c.name == *name).copied();
-            async move {
-                let started = Instant::now();
-                // preStop first, within the grace period; then at least 2 s for SIGTERM,
-                // as the kubelet gives.
-                let pre_stop = container
-                    .and_then(|c| Some((c, c.lifecycle.as_ref()?.pre_stop.as_ref()?)))
-                    .filter(|_| !grace.is_zero());
-                if let Some((container, handler)) = pre_stop {
-                    let target = hooks::HookTarget {
-                        runtime,
-                        id,
-                        container,
-                        pod_ip,
-                    };
-                    let failed = match tokio::time::timeout(grace, hooks::run(handler, &target)).await {
-                        Ok(Ok(())) => None,
-                        Ok(Err(message)) => Some(message),
-                        Err(_) => Some(format!(
-                            "PreStopHook for Container {name:?} did not finish within the grace period ({} s)",
-                            grace.as_secs()
-                        )),
-                    };
-                    if let (Some(message), Some(pod)) = (failed, pod) {
-                        shared.events.record(
-                            reference(pod, Some(format!("spec.containers{{{name}}}"))),
-                            EventType::Warning,
-                            "FailedPreStopHook",
-                            message,
-                        );
-                    }
-                }
-                let remaining = if grace.is_zero() {
-                    Duration::ZERO
-                } else {
-                    grace
-                        .saturating_sub(started.elapsed())
-                        .max(Duration::from_secs(2))
-                };
-                let signal = if remaining.is_zero() { "KILL" } else { "TERM" };
-                if let Err(e) = runtime.kill(id, signal).await {
-                    tracing::debug!(container = id, error = %e, "signalling");
-                }
-                if tokio::time::timeout(remaining.max(Duration::from_millis(1)), runtime.wait(id))
-                    .await
-                    .is_err()
-                {
-                    let _ = runtime.kill(id, "KILL").await;
-                    let _ = tokio::time::timeout(Duration::from_secs(10), runtime.wait(id)).await;
-                }
-            }
+            let field = pod.map(|p| reference(p, Some(format!("spec.containers{{{name}}}"))));
+            stop_container(shared, field, container, id, pod_ip, grace)
         });
         futures_util::future::join_all(stops).await;
         let ids: Vec<String> = self
@@ -1318,6 +1269,66 @@ enum StartFailure {
 
 /// The host ports a pod's containers ask for (none for a pod on the host's network, whose
 /// containers bind them directly).
+/// Stops one container as the kubelet does: its `preStop` hook within `grace` (a failure is a
+/// `FailedPreStopHook` event on `field` when given), then SIGTERM with at least 2 s left,
+/// SIGKILL when that runs out. A zero `grace` kills at once.
+pub(super) async fn stop_container(
+    shared: &Shared,
+    field: Option<ObjectReference>,
+    container: Option<&Container>,
+    id: &str,
+    pod_ip: Option<&str>,
+    grace: Duration,
+) {
+    let runtime = &shared.runtime;
+    let started = Instant::now();
+    // preStop first, within the grace period; then at least 2 s for SIGTERM,
+    // as the kubelet gives.
+    let pre_stop = container
+        .and_then(|c| Some((c, c.lifecycle.as_ref()?.pre_stop.as_ref()?)))
+        .filter(|_| !grace.is_zero());
+    if let Some((container, handler)) = pre_stop {
+        let name = &container.name;
+        let target = hooks::HookTarget {
+            runtime,
+            id,
+            container,
+            pod_ip,
+        };
+        let failed = match tokio::time::timeout(grace, hooks::run(handler, &target)).await {
+            Ok(Ok(())) => None,
+            Ok(Err(message)) => Some(message),
+            Err(_) => Some(format!(
+                "PreStopHook for Container {name:?} did not finish within the grace period ({} s)",
+                grace.as_secs()
+            )),
+        };
+        if let (Some(message), Some(field)) = (failed, field) {
+            shared
+                .events
+                .record(field, EventType::Warning, "FailedPreStopHook", message);
+        }
+    }
+    let remaining = if grace.is_zero() {
+        Duration::ZERO
+    } else {
+        grace
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_secs(2))
+    };
+    let signal = if remaining.is_zero() { "KILL" } else { "TERM" };
+    if let Err(e) = runtime.kill(id, signal).await {
+        tracing::debug!(container = id, error = %e, "signalling");
+    }
+    if tokio::time::timeout(remaining.max(Duration::from_millis(1)), runtime.wait(id))
+        .await
+        .is_err()
+    {
+        let _ = runtime.kill(id, "KILL").await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), runtime.wait(id)).await;
+    }
+}
+
 fn host_ports(pod: &Pod) -> Vec<crate::network::nat::HostPort> {
     use crate::network::nat::{HostPort, Protocol};
     let Some(spec) = pod.spec.as_ref().filter(|s| s.host_network != Some(true)) else {

@@ -6,7 +6,8 @@
 //! - The readiness probe decides `ready` (false until `successThreshold` successes, false
 //!   again after `failureThreshold` failures); without one a started container is ready.
 //! - The liveness probe kills the container after `failureThreshold` failures in a row; its
-//!   restart policy then decides, as for any exit.
+//!   restart policy then decides, as for any exit. A kill is the kubelet's: `preStop`, then
+//!   SIGTERM, SIGKILL after the grace period (the probe's own, else the pod's).
 //!
 //! Handlers: `exec` (`runc exec`, exit 0 succeeds), `httpGet` (a status from 200 to 399
 //! succeeds; HTTPS certificates are not checked), `tcpSocket` (a connection succeeds);
@@ -334,16 +335,18 @@ async fn check(probe: &Probe, target: &Target, timeout: Duration) -> Check {
     Check::Failed("the probe names no handler (exec, httpGet, tcpSocket or grpc)".into())
 }
 
-/// Stops the attempt as a liveness kill does: SIGTERM, SIGKILL after `grace`.
+/// Stops the attempt as the kubelet's kill for a failed probe does: `preStop`, SIGTERM,
+/// SIGKILL after `grace`.
 async fn stop(target: &Target, grace: Duration) {
-    let runtime = &target.shared.runtime;
-    let _ = runtime.kill(&target.id, "TERM").await;
-    if tokio::time::timeout(grace, runtime.wait(&target.id))
-        .await
-        .is_err()
-    {
-        let _ = runtime.kill(&target.id, "KILL").await;
-    }
+    super::pod_worker::stop_container(
+        &target.shared,
+        Some(target.reference.clone()),
+        Some(&target.container),
+        &target.id,
+        target.pod_ip.as_deref(),
+        grace,
+    )
+    .await;
 }
 
 #[cfg(test)]
