@@ -79,10 +79,7 @@ pub(super) fn get(
     key: &str,
 ) -> Result<Option<KeyValue>, StoreError> {
     let row = conn
-        .prepare_cached(
-            "SELECT id, deleted, create_revision, version, value FROM kv \
-             WHERE name = ?1 ORDER BY id DESC LIMIT 1",
-        )
+        .prepare_cached(super::writer::LATEST_SQL)
         .and_then(|mut stmt| {
             stmt.query_row(params![key.as_bytes()], |r| {
                 Ok((
@@ -110,13 +107,13 @@ pub(super) fn get(
 /// The live keys of `[lo, hi)` after `after`, as of `at`: each key's newest row at or before
 /// `at`, unless that row is a tombstone. Walking the `(name, id)` index in key order and checking
 /// each row against its key's newest lets `LIMIT` stop early (no materialised group-by, no sort).
-const RANGE_SQL: &str = "
+pub(super) const RANGE_SQL: &str = "
     SELECT kv.name, kv.value, kv.create_revision, kv.id, kv.version FROM kv
     WHERE kv.name >= ?1 AND kv.name < ?2 AND kv.name > ?3 AND kv.id <= ?4
       AND kv.id = (SELECT max(newer.id) FROM kv newer WHERE newer.name = kv.name AND newer.id <= ?4)
       AND kv.deleted = 0
     ORDER BY kv.name
-    LIMIT ?5";
+    LIMIT CAST(?5 AS INTEGER)";
 
 const COUNT_SQL: &str = "
     SELECT count(*) FROM kv
@@ -202,6 +199,14 @@ pub(super) fn range(
     })
 }
 
+/// A prefix's changes in a revision window, each with its previous value. (`CAST` on the
+/// `LIMIT`: a bare parameter there makes SQLite re-plan the statement at every step.)
+pub(super) const EVENTS_SQL: &str = "SELECT kv.id, kv.name, kv.deleted, kv.create_revision, kv.version, kv.value, \
+            p.id, p.create_revision, p.version, p.value \
+     FROM kv LEFT JOIN kv p ON p.id = kv.prev_revision \
+     WHERE kv.id > ?1 AND kv.id <= ?2 AND kv.name >= ?3 AND kv.name < ?4 \
+     ORDER BY kv.id LIMIT CAST(?5 AS INTEGER)";
+
 /// Events under `[lo, hi)` with revision in `(after, upto]`, at most `limit`, and the compacted
 /// revision of the same snapshot.
 pub(super) fn events(
@@ -218,15 +223,7 @@ pub(super) fn events(
     let (lo, hi) = bounds(prefix);
     let mut events = Vec::new();
     {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT kv.id, kv.name, kv.deleted, kv.create_revision, kv.version, kv.value, \
-                        p.id, p.create_revision, p.version, p.value \
-                 FROM kv LEFT JOIN kv p ON p.id = kv.prev_revision \
-                 WHERE kv.id > ?1 AND kv.id <= ?2 AND kv.name >= ?3 AND kv.name < ?4 \
-                 ORDER BY kv.id LIMIT ?5",
-            )
-            .map_err(err)?;
+        let mut stmt = tx.prepare_cached(EVENTS_SQL).map_err(err)?;
         let mut rows = stmt
             .query(params![
                 after.get(),

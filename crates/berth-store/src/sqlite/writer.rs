@@ -306,21 +306,24 @@ impl Writer {
     }
 }
 
+/// A key's newest row. `CAST(?1 AS BLOB)`, not a bare `?1`: with `name = ?1` SQLite treats
+/// `name` as a constant bound to the parameter when planning the `ORDER BY`, and so re-plans
+/// the statement at every step with a new key — a quarter of the server's CPU under load.
+pub(super) const LATEST_SQL: &str = "SELECT id, deleted, create_revision, version, value FROM kv \
+     WHERE name = CAST(?1 AS BLOB) ORDER BY id DESC LIMIT 1";
+
 fn latest(conn: &Connection, key: &str) -> rusqlite::Result<Option<Latest>> {
-    conn.prepare_cached(
-        "SELECT id, deleted, create_revision, version, value FROM kv \
-         WHERE name = ?1 ORDER BY id DESC LIMIT 1",
-    )?
-    .query_row(params![key.as_bytes()], |r| {
-        Ok(Latest {
-            id: r.get(0)?,
-            deleted: r.get(1)?,
-            create_revision: r.get(2)?,
-            version: r.get(3)?,
-            value: r.get(4)?,
+    conn.prepare_cached(LATEST_SQL)?
+        .query_row(params![key.as_bytes()], |r| {
+            Ok(Latest {
+                id: r.get(0)?,
+                deleted: r.get(1)?,
+                create_revision: r.get(2)?,
+                version: r.get(3)?,
+                value: r.get(4)?,
+            })
         })
-    })
-    .optional()
+        .optional()
 }
 
 struct Row<'a> {
@@ -452,6 +455,55 @@ fn apply(
                 revision: id,
                 prev: current.into_kv(&key),
             })))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{StatementStatus, params};
+
+    /// The hot statements are planned once: binding new values must not make SQLite re-plan
+    /// them (it does for some shapes of query, silently).
+    #[test]
+    fn hot_statements_are_not_replanned_per_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opened =
+            super::super::schema::open_for_writing(&dir.path().join("state.db")).expect("open");
+        let conn = opened.conn;
+        for i in 0..50i64 {
+            conn.execute(
+                "INSERT INTO kv (id, name, deleted, create_revision, prev_revision, version, value) \
+                 VALUES (?1, ?2, 0, ?1, 0, 1, x'00')",
+                params![i + 1, format!("/registry/pods/default/p{i}").as_bytes()],
+            )
+            .expect("insert");
+        }
+        let key = |i: i64| format!("/registry/pods/default/p{i}").into_bytes();
+        for i in 0..20 {
+            let mut latest = conn.prepare_cached(super::LATEST_SQL).expect("latest");
+            let _ = latest.query_row(params![key(i)], |_| Ok(()));
+            let mut range = conn
+                .prepare_cached(super::super::reader::RANGE_SQL)
+                .expect("range");
+            let _ = range
+                .query(params![key(i), key(i + 5), b"".to_vec(), 40 + i, 3])
+                .and_then(|mut rows| rows.next().map(|_| ()));
+            let mut events = conn
+                .prepare_cached(super::super::reader::EVENTS_SQL)
+                .expect("events");
+            let _ = events
+                .query(params![i, i + 10, key(0), key(9), 5])
+                .and_then(|mut rows| rows.next().map(|_| ()));
+        }
+        for sql in [
+            super::LATEST_SQL,
+            super::super::reader::RANGE_SQL,
+            super::super::reader::EVENTS_SQL,
+        ] {
+            let stmt = conn.prepare_cached(sql).expect("cached");
+            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{sql}");
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");
         }
     }
 }
