@@ -37,6 +37,7 @@ pub async fn run(
     target: AttachTarget,
     request: ExecRequest,
 ) {
+    tracing::info!(container = %target.id, log = %target.log.display(), tty = request.tty, "attach session started");
     let ws = WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, None).await;
     let (mut sink, mut source) = ws.split();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
@@ -55,6 +56,7 @@ pub async fn run(
         None
     };
     let mut exited = false;
+    let mut sent = 0usize;
     loop {
         tokio::select! {
             message = source.next() => match message {
@@ -83,6 +85,7 @@ pub async fn run(
             },
             chunk = rx.recv() => match chunk {
                 Some(frame) => {
+                    sent += frame.len();
                     if sink.send(Message::Binary(frame.into())).await.is_err() {
                         break;
                     }
@@ -95,6 +98,7 @@ pub async fn run(
         }
     }
     follower.abort();
+    tracing::info!(container = %target.id, sent, exited, "attach session ended");
     if exited {
         // As the kubelet: the attach itself succeeded (`kubectl run` reads the exit code
         // from the pod's status).
@@ -125,16 +129,21 @@ async fn follow(
 ) {
     // The shim creates the log just after the container starts: an attach in between
     // creates it (as the shim would, to append to) rather than ending at once.
-    let Ok(mut file) = tokio::fs::OpenOptions::new()
+    let mut file = match tokio::fs::OpenOptions::new()
         .read(true)
         .append(true)
         .create(true)
         .open(&path)
         .await
-    else {
-        return;
+    {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::warn!(log = %path.display(), error = %e, "attach cannot open the container's log");
+            return;
+        }
     };
     let Some(changes) = super::logs::Changes::watch(&path) else {
+        tracing::warn!(log = %path.display(), "attach cannot watch the container's log (inotify)");
         return;
     };
     let mut offset = file.seek(SeekFrom::End(0)).await.unwrap_or(0);

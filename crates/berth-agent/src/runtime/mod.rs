@@ -200,7 +200,13 @@ impl Runtime {
                 return Ok(state);
             }
             match state.shim_pid {
-                Some(shim) if process_alive(shim) => wait_for_process(shim).await,
+                Some(shim) if process_alive(shim) => {
+                    if !wait_for_process(shim).await {
+                        // No pidfd to wait on (out of descriptors?): poll rather than spin
+                        // — this loop must reach an await that really waits.
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
                 Some(_) => {
                     // The shim is gone; its last write, if any, is on disk now.
                     let state = self.state(id)?.unwrap_or_default();
@@ -290,19 +296,27 @@ fn process_alive(pid: u32) -> bool {
     !matches!(state, Some('Z' | 'X') | None)
 }
 
-/// Waits for process `pid` to end, through a pidfd (no polling).
-async fn wait_for_process(pid: u32) {
+/// Waits for process `pid` to end, through a pidfd (no polling); `false` at once if it
+/// cannot (no pidfd or no registration with the reactor).
+async fn wait_for_process(pid: u32) -> bool {
     let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)
     else {
-        return;
+        return false;
     };
-    let Ok(pidfd) = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::NONBLOCK) else {
-        return;
+    let pidfd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::NONBLOCK) {
+        Ok(fd) => fd,
+        // Ended since it was looked at.
+        Err(rustix::io::Errno::SRCH) => return true,
+        Err(e) => {
+            tracing::warn!(pid = pid.as_raw_nonzero().get(), error = %e, "cannot open a pidfd; polling the process");
+            return false;
+        }
     };
-    if let Some(fd) = readable_fd(pidfd) {
-        let _ = fd.readable().await;
+    match readable_fd(pidfd) {
+        Some(fd) => fd.readable().await.is_ok(),
+        None => false,
     }
 }
 
