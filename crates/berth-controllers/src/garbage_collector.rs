@@ -29,35 +29,63 @@ pub const ORPHAN: &str = "orphan";
 /// An owner confirmed present is not read again for this long.
 const CONFIRMED_FOR: Duration = Duration::from_secs(30);
 
-/// An object as the collector sees it.
-#[derive(Debug, Clone)]
+/// What the collector reads of an object: its metadata.
+trait Meta: Send + Sync {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+impl<K: kube::Resource + Send + Sync> Meta for K {
+    fn meta(&self) -> &ObjectMeta {
+        kube::Resource::meta(self)
+    }
+}
+
+/// An object as the collector sees it: the informer's own copy, shared (a pass over every
+/// object must not clone each one's metadata — managedFields and all — on every wake).
+#[derive(Clone)]
 struct Item {
-    api_version: String,
-    kind: String,
-    meta: ObjectMeta,
+    api_version: &'static str,
+    kind: &'static str,
+    object: std::sync::Arc<dyn Meta>,
 }
 
 impl Item {
+    fn of<K: kube::Resource + Send + Sync + 'static>(
+        api_version: &'static str,
+        kind: &'static str,
+        object: std::sync::Arc<K>,
+    ) -> Item {
+        Item {
+            api_version,
+            kind,
+            object,
+        }
+    }
+
+    fn meta(&self) -> &ObjectMeta {
+        self.object.meta()
+    }
+
     fn uid(&self) -> &str {
-        self.meta.uid.as_deref().unwrap_or_default()
+        self.meta().uid.as_deref().unwrap_or_default()
     }
 
     fn name(&self) -> &str {
-        self.meta.name.as_deref().unwrap_or_default()
+        self.meta().name.as_deref().unwrap_or_default()
     }
 
     fn namespace(&self) -> Option<&str> {
-        self.meta.namespace.as_deref()
+        self.meta().namespace.as_deref()
     }
 
     fn owners(&self) -> &[OwnerReference] {
-        self.meta.owner_references.as_deref().unwrap_or_default()
+        self.meta().owner_references.as_deref().unwrap_or_default()
     }
 
     fn finalizing(&self, finalizer: &str) -> bool {
-        self.meta.deletion_timestamp.is_some()
+        self.meta().deletion_timestamp.is_some()
             && self
-                .meta
+                .meta()
                 .finalizers
                 .iter()
                 .flatten()
@@ -84,70 +112,66 @@ fn api_for(
 }
 
 fn items(informers: &Informers) -> Vec<Item> {
-    let pods = informers.pods.state().into_iter().map(|p| Item {
-        api_version: "v1".into(),
-        kind: "Pod".into(),
-        meta: p.metadata.clone(),
-    });
-    let sets = informers.replicasets.state().into_iter().map(|r| Item {
-        api_version: "apps/v1".into(),
-        kind: "ReplicaSet".into(),
-        meta: r.metadata.clone(),
-    });
+    let pods = informers
+        .pods
+        .state()
+        .into_iter()
+        .map(|p| Item::of("v1", "Pod", p));
+    let sets = informers
+        .replicasets
+        .state()
+        .into_iter()
+        .map(|r| Item::of("apps/v1", "ReplicaSet", r));
     let controllers = informers
         .replication_controllers
         .state()
         .into_iter()
-        .map(|r| Item {
-            api_version: "v1".into(),
-            kind: "ReplicationController".into(),
-            meta: r.metadata.clone(),
-        });
-    let deployments = informers.deployments.state().into_iter().map(|d| Item {
-        api_version: "apps/v1".into(),
-        kind: "Deployment".into(),
-        meta: d.metadata.clone(),
-    });
-    let jobs = informers.jobs.state().into_iter().map(|j| Item {
-        api_version: "batch/v1".into(),
-        kind: "Job".into(),
-        meta: j.metadata.clone(),
-    });
-    let cronjobs = informers.cronjobs.state().into_iter().map(|j| Item {
-        api_version: "batch/v1".into(),
-        kind: "CronJob".into(),
-        meta: j.metadata.clone(),
-    });
-    let daemonsets = informers.daemonsets.state().into_iter().map(|d| Item {
-        api_version: "apps/v1".into(),
-        kind: "DaemonSet".into(),
-        meta: d.metadata.clone(),
-    });
-    let statefulsets = informers.statefulsets.state().into_iter().map(|d| Item {
-        api_version: "apps/v1".into(),
-        kind: "StatefulSet".into(),
-        meta: d.metadata.clone(),
-    });
-    let revisions = informers.revisions.state().into_iter().map(|r| Item {
-        api_version: "apps/v1".into(),
-        kind: "ControllerRevision".into(),
-        meta: r.metadata.clone(),
-    });
-    let claims = informers.claims.state().into_iter().map(|c| Item {
-        api_version: "v1".into(),
-        kind: "PersistentVolumeClaim".into(),
-        meta: c.metadata.clone(),
-    });
-    let services = informers.services.state().into_iter().map(|r| Item {
-        api_version: "v1".into(),
-        kind: "Service".into(),
-        meta: r.metadata.clone(),
-    });
-    let slices = informers.endpoint_slices.state().into_iter().map(|r| Item {
-        api_version: "discovery.k8s.io/v1".into(),
-        kind: "EndpointSlice".into(),
-        meta: r.metadata.clone(),
-    });
+        .map(|r| Item::of("v1", "ReplicationController", r));
+    let deployments = informers
+        .deployments
+        .state()
+        .into_iter()
+        .map(|d| Item::of("apps/v1", "Deployment", d));
+    let jobs = informers
+        .jobs
+        .state()
+        .into_iter()
+        .map(|j| Item::of("batch/v1", "Job", j));
+    let cronjobs = informers
+        .cronjobs
+        .state()
+        .into_iter()
+        .map(|j| Item::of("batch/v1", "CronJob", j));
+    let daemonsets = informers
+        .daemonsets
+        .state()
+        .into_iter()
+        .map(|d| Item::of("apps/v1", "DaemonSet", d));
+    let statefulsets = informers
+        .statefulsets
+        .state()
+        .into_iter()
+        .map(|d| Item::of("apps/v1", "StatefulSet", d));
+    let revisions = informers
+        .revisions
+        .state()
+        .into_iter()
+        .map(|r| Item::of("apps/v1", "ControllerRevision", r));
+    let claims = informers
+        .claims
+        .state()
+        .into_iter()
+        .map(|c| Item::of("v1", "PersistentVolumeClaim", c));
+    let services = informers
+        .services
+        .state()
+        .into_iter()
+        .map(|r| Item::of("v1", "Service", r));
+    let slices = informers
+        .endpoint_slices
+        .state()
+        .into_iter()
+        .map(|r| Item::of("discovery.k8s.io/v1", "EndpointSlice", r));
     pods.chain(sets)
         .chain(controllers)
         .chain(claims)
@@ -218,18 +242,13 @@ impl Collector {
     }
 
     async fn delete(&self, item: &Item, policy: PropagationPolicy) {
-        let Some(api) = api_for(
-            &self.client,
-            &item.api_version,
-            &item.kind,
-            item.namespace(),
-        ) else {
+        let Some(api) = api_for(&self.client, item.api_version, item.kind, item.namespace()) else {
             return;
         };
         let params = DeleteParams {
             propagation_policy: Some(policy),
             preconditions: Some(kube::api::Preconditions {
-                uid: item.meta.uid.clone(),
+                uid: item.meta().uid.clone(),
                 resource_version: None,
             }),
             ..DeleteParams::default()
@@ -244,17 +263,12 @@ impl Collector {
     /// Sets `field` of `item`'s metadata to `value`, guarded by its resourceVersion (a
     /// conflict is retried on a later pass, from fresher state).
     async fn set_metadata(&self, item: &Item, field: &str, value: serde_json::Value) {
-        let Some(api) = api_for(
-            &self.client,
-            &item.api_version,
-            &item.kind,
-            item.namespace(),
-        ) else {
+        let Some(api) = api_for(&self.client, item.api_version, item.kind, item.namespace()) else {
             return;
         };
         let patch = json!({"metadata": {
             field: value,
-            "resourceVersion": item.meta.resource_version,
+            "resourceVersion": item.meta().resource_version,
         }});
         if let Err(e) = api
             .patch(item.name(), &PatchParams::default(), &Patch::Merge(&patch))
@@ -278,7 +292,7 @@ impl Collector {
     /// Removes `finalizer` from `item`.
     async fn finish(&self, item: &Item, finalizer: &str) {
         let rest: Vec<&String> = item
-            .meta
+            .meta()
             .finalizers
             .iter()
             .flatten()
@@ -312,7 +326,7 @@ impl Collector {
                 work = true;
                 let mut blocking = 0;
                 for dependent in &deps {
-                    if dependent.meta.deletion_timestamp.is_none() {
+                    if dependent.meta().deletion_timestamp.is_none() {
                         self.delete(dependent, PropagationPolicy::Foreground).await;
                     }
                     let blocks = dependent
@@ -330,7 +344,7 @@ impl Collector {
         }
         // Dependents whose owners are gone.
         for item in all {
-            if item.owners().is_empty() || item.meta.deletion_timestamp.is_some() {
+            if item.owners().is_empty() || item.meta().deletion_timestamp.is_some() {
                 continue;
             }
             let mut gone: HashSet<&str> = HashSet::new();

@@ -15,12 +15,15 @@
 //! - A process-wide lock file (`<db>.lock`) keeps a second process from writing the same file.
 //! - The file is never re-initialised: a database that is not ours or is damaged is an error
 //!   naming the file ([`schema`]).
+//! - Watches that keep up read new events from the [`tail`] the writer keeps in memory; the
+//!   log is read for history and by watches that fell behind the tail's window.
 //! - Compaction ([`writer`]) removes a row only once a newer row of its key exists before the
 //!   compacted revision (or it is such a tombstone), so the state at the compacted revision and
 //!   every later event stay readable.
 
 mod reader;
 mod schema;
+mod tail;
 mod watcher;
 mod writer;
 
@@ -44,6 +47,7 @@ pub struct SqliteStore {
     path: PathBuf,
     readers: Arc<ReaderPool>,
     committed: watch::Receiver<Revision>,
+    tail: Arc<tail::Tail>,
     writer: WriterHandle,
 }
 
@@ -60,11 +64,13 @@ impl SqliteStore {
         };
         let (committed_tx, committed) = watch::channel(opened.revision);
         let readers = Arc::new(ReaderPool::new(path.clone()));
-        let writer = WriterHandle::spawn(opened, committed_tx)?;
+        let tail = Arc::new(tail::Tail::new(opened.revision));
+        let writer = WriterHandle::spawn(opened, committed_tx, tail.clone())?;
         Ok(SqliteStore {
             path,
             readers,
             committed,
+            tail,
             writer,
         })
     }
@@ -139,6 +145,7 @@ impl Store for SqliteStore {
     async fn watch(&self, prefix: &str, from: Revision) -> Result<WatchStream, StoreError> {
         watcher::start(
             self.readers.clone(),
+            self.tail.clone(),
             self.committed.clone(),
             prefix.to_string(),
             from,

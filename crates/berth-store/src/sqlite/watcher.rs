@@ -1,19 +1,22 @@
 //! Watches on the SQLite backend.
 //!
-//! One task per watch reads the log from the database: everything after its position up to the
-//! last committed revision, in pages, then waits until the writer publishes a newer revision.
-//! Reading the log (rather than fanning out in-memory copies) makes catch-up from a past revision
-//! and live following the same code path, so ordering and exactly-once delivery hold by
-//! construction.
+//! One task per watch follows the log: everything after its position up to the last committed
+//! revision, then it waits until the writer publishes a newer revision. Within the writer's
+//! in-memory [`Tail`] window it takes the events from there; otherwise (catching up from a past
+//! revision, or after falling behind the window) it reads them from the database in pages. Both
+//! deliver exactly the revision range `(position, upto]` and then move the position to `upto`,
+//! so ordering and exactly-once delivery do not depend on which one served a range.
 //!
-//! Invariant: a watch positioned before the compacted revision would silently miss events, so
-//! it ends with [`StoreError::Compacted`] instead; the check uses the same snapshot as the read.
+//! Invariant: a watch reading the log from before the compacted revision would silently miss
+//! events, so it ends with [`StoreError::Compacted`] instead; the check uses the same snapshot
+//! as the read. (The tail holds complete ranges, so a range served from it misses nothing.)
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
 use super::reader::{self, ReaderPool};
+use super::tail::Tail;
 use crate::watch::WatchSender;
 use crate::{Revision, StoreError, WatchStream};
 
@@ -22,6 +25,7 @@ const PAGE: usize = 1000;
 
 pub(super) async fn start(
     readers: Arc<ReaderPool>,
+    tail: Arc<Tail>,
     committed: watch::Receiver<Revision>,
     prefix: String,
     from: Revision,
@@ -48,7 +52,7 @@ pub(super) async fn start(
     }
     let (tx, progress, stream) = WatchStream::channel_with_progress(position);
     tokio::spawn(run(
-        readers, committed, prefix, position, upto, first.0, tx, progress,
+        readers, tail, committed, prefix, position, upto, first.0, tx, progress,
     ));
     Ok(stream)
 }
@@ -56,6 +60,7 @@ pub(super) async fn start(
 #[allow(clippy::too_many_arguments)]
 async fn run(
     readers: Arc<ReaderPool>,
+    tail: Arc<Tail>,
     mut committed: watch::Receiver<Revision>,
     prefix: String,
     mut position: Revision,
@@ -74,6 +79,15 @@ async fn run(
     loop {
         let upto = *committed.borrow_and_update();
         while position < upto {
+            // Keeping up: the events are in the writer's tail, no query needed.
+            if let Some(events) = tail.read(&prefix, position, upto) {
+                position = upto;
+                if !events.is_empty() && tx.send(Ok(events)).await.is_err() {
+                    return;
+                }
+                progress.send_replace(position);
+                continue;
+            }
             let page = {
                 let prefix = prefix.clone();
                 readers

@@ -24,7 +24,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::schema::{Opened, copy_error, sqlite_error};
-use crate::{DeleteResponse, KeyValue, Revision, StoreError};
+use super::tail::Tail;
+use crate::{DeleteResponse, EventKind, KeyValue, Revision, StoreError, WatchEvent};
 
 /// The most writes committed in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -102,6 +103,7 @@ impl WriterHandle {
     pub fn spawn(
         opened: Opened,
         committed: watch::Sender<Revision>,
+        tail: std::sync::Arc<Tail>,
     ) -> Result<WriterHandle, StoreError> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let path = opened.path.clone();
@@ -112,6 +114,7 @@ impl WriterHandle {
             revision: opened.revision,
             compact_revision: opened.compact_revision,
             committed,
+            tail,
         };
         let thread = std::thread::Builder::new()
             .name("berth-sqlite-writer".into())
@@ -151,6 +154,7 @@ struct Writer {
     revision: Revision,
     compact_revision: Revision,
     committed: watch::Sender<Revision>,
+    tail: std::sync::Arc<Tail>,
 }
 
 /// The newest row of a key.
@@ -206,7 +210,9 @@ impl Writer {
         let before = self.revision;
         let (ops, replies): (Vec<_>, Vec<_>) = writes.drain(..).unzip();
         match self.apply_batch(ops) {
-            Ok(outcomes) => {
+            Ok((outcomes, events)) => {
+                // The tail first: a watch woken by the new revision finds its events there.
+                self.tail.push(events, self.revision);
                 self.committed.send_replace(self.revision);
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -223,23 +229,26 @@ impl Writer {
         }
     }
 
-    /// Applies the batch in one transaction. The outer error aborts the batch; inner errors are
-    /// per-write answers.
+    /// Applies the batch in one transaction, returning each write's answer and the events of
+    /// the writes that happened. The outer error aborts the batch; inner errors are per-write
+    /// answers.
+    #[allow(clippy::type_complexity)]
     fn apply_batch(
         &mut self,
         ops: Vec<WriteOp>,
-    ) -> rusqlite::Result<Vec<Result<WriteOutcome, StoreError>>> {
+    ) -> rusqlite::Result<(Vec<Result<WriteOutcome, StoreError>>, Vec<WatchEvent>)> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut revision = self.revision;
         let mut outcomes = Vec::with_capacity(ops.len());
+        let mut events = Vec::with_capacity(ops.len());
         for op in ops {
-            outcomes.push(apply(&tx, &mut revision, op)?);
+            outcomes.push(apply(&tx, &mut revision, op, &mut events)?);
         }
         tx.commit()?;
         self.revision = revision;
-        Ok(outcomes)
+        Ok((outcomes, events))
     }
 
     fn compact_chunk(&mut self, target: Revision) -> Result<CompactProgress, StoreError> {
@@ -358,10 +367,13 @@ fn insert(conn: &Connection, revision: &mut Revision, row: Row<'_>) -> rusqlite:
     Ok(id)
 }
 
+/// Applies one write; a write that happens also appends its event (as the log query would
+/// read it back) to `events`.
 fn apply(
     conn: &Connection,
     revision: &mut Revision,
     op: WriteOp,
+    events: &mut Vec<WatchEvent>,
 ) -> rusqlite::Result<Result<WriteOutcome, StoreError>> {
     match op {
         WriteOp::Create { key, value } => {
@@ -381,13 +393,19 @@ fn apply(
                     value: &value,
                 },
             )?;
-            Ok(Ok(WriteOutcome::Put(KeyValue {
+            let kv = KeyValue {
                 key,
                 value,
                 create_revision: id,
                 mod_revision: id,
                 version: 1,
-            })))
+            };
+            events.push(WatchEvent {
+                kind: EventKind::Created,
+                kv: kv.clone(),
+                prev: None,
+            });
+            Ok(Ok(WriteOutcome::Put(kv)))
         }
         WriteOp::Update {
             key,
@@ -417,13 +435,19 @@ fn apply(
                     value: &value,
                 },
             )?;
-            Ok(Ok(WriteOutcome::Put(KeyValue {
+            let kv = KeyValue {
                 key,
                 value,
                 create_revision: Revision::new(current.create_revision),
                 mod_revision: id,
                 version: current.version + 1,
-            })))
+            };
+            events.push(WatchEvent {
+                kind: EventKind::Updated,
+                prev: Some(current.into_kv(&kv.key)),
+                kv: kv.clone(),
+            });
+            Ok(Ok(WriteOutcome::Put(kv)))
         }
         WriteOp::Delete { key, expected } => {
             let Some(current) = latest(conn, &key)?.filter(|l| !l.deleted) else {
@@ -451,9 +475,21 @@ fn apply(
                     value: &[],
                 },
             )?;
+            let prev = current.into_kv(&key);
+            events.push(WatchEvent {
+                kind: EventKind::Deleted,
+                kv: KeyValue {
+                    key,
+                    value: Bytes::new(),
+                    create_revision: Revision::ZERO,
+                    mod_revision: id,
+                    version: 0,
+                },
+                prev: Some(prev.clone()),
+            });
             Ok(Ok(WriteOutcome::Deleted(DeleteResponse {
                 revision: id,
-                prev: current.into_kv(&key),
+                prev,
             })))
         }
     }
