@@ -302,11 +302,66 @@ pub fn display(path: &[Element]) -> String {
     text
 }
 
+/// The tracked parts of a write's object before (absent for a create) and after, as JSON for
+/// [`changed`]: the metadata managers can own, and the top-level sections that differ.
+/// Equal sections have no changed paths, so leaving them out changes no result — only the
+/// cost: a status write no longer copies the spec, nor any write the managedFields.
+pub fn tracked_parts(before: Option<&crate::Object>, after: &crate::Object) -> (Value, Value) {
+    let mut sections: Vec<&str> = Vec::new();
+    let empty = serde_json::Map::new();
+    let before_body = before.map_or(&empty, |b| &b.body);
+    for key in before_body.keys().chain(after.body.keys()) {
+        if UNTRACKED_TOP.contains(&key.as_str()) || sections.contains(&key.as_str()) {
+            continue;
+        }
+        if before_body.get(key) != after.body.get(key) {
+            sections.push(key);
+        }
+    }
+    let part = |object: &crate::Object| {
+        let meta = &object.metadata;
+        let mut metadata = serde_json::Map::new();
+        if !meta.generate_name.is_empty() {
+            metadata.insert("generateName".into(), json!(meta.generate_name));
+        }
+        if !meta.labels.is_empty() {
+            metadata.insert("labels".into(), json!(meta.labels));
+        }
+        if !meta.annotations.is_empty() {
+            metadata.insert("annotations".into(), json!(meta.annotations));
+        }
+        if !meta.owner_references.is_empty() {
+            metadata.insert(
+                "ownerReferences".into(),
+                Value::Array(meta.owner_references.clone()),
+            );
+        }
+        if !meta.finalizers.is_empty() {
+            metadata.insert("finalizers".into(), json!(meta.finalizers));
+        }
+        for (key, value) in &meta.other {
+            if !UNTRACKED_META.contains(&key.as_str()) {
+                metadata.insert(key.clone(), value.clone());
+            }
+        }
+        let mut map = serde_json::Map::new();
+        map.insert("metadata".into(), Value::Object(metadata));
+        for section in &sections {
+            if let Some(value) = object.body.get(*section) {
+                map.insert((*section).to_string(), value.clone());
+            }
+        }
+        Value::Object(map)
+    };
+    (before.map(part).unwrap_or_else(|| json!({})), part(after))
+}
+
 /// Paths whose values differ between two objects (leaves and list elements of either).
 pub fn changed(kind: &str, before: &Value, after: &Value) -> Vec<Vec<Element>> {
     let mut paths = fields_of(kind, after).paths();
+    let known: std::collections::HashSet<Vec<Element>> = paths.iter().cloned().collect();
     for path in fields_of(kind, before).paths() {
-        if !paths.contains(&path) {
+        if !known.contains(&path) {
             paths.push(path);
         }
     }
@@ -344,6 +399,48 @@ mod tests {
             })
         );
         assert_eq!(FieldSet::from_json(&set.to_json()), set);
+    }
+
+    #[test]
+    fn tracked_parts_change_exactly_what_whole_objects_change() {
+        let pod = |image: &str, node: &str, phase: &str, labels: Value| {
+            crate::Object::from_json(
+                json!({
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "p", "resourceVersion": "7", "labels": labels,
+                        "managedFields": [{"manager": "kubectl", "operation": "Update",
+                            "fieldsV1": {"f:spec": {}}}]},
+                    "spec": {"nodeName": node, "containers": [{"name": "c", "image": image}]},
+                    "status": {"phase": phase},
+                })
+                .to_string()
+                .as_bytes(),
+            )
+            .expect("pod")
+        };
+        let base = pod("a", "", "Pending", json!({"app": "x"}));
+        let writes = [
+            pod("b", "", "Pending", json!({"app": "x"})),
+            pod("a", "n1", "Pending", json!({"app": "x"})),
+            pod("a", "", "Running", json!({"app": "x"})),
+            pod("a", "", "Pending", json!({"app": "y", "tier": "web"})),
+            pod("a", "", "Pending", json!({})),
+        ];
+        let shown = |paths: Vec<Vec<Element>>| {
+            let mut shown: Vec<String> = paths.iter().map(|p| display(p)).collect();
+            shown.sort();
+            shown
+        };
+        for after in &writes {
+            let whole = changed("Pod", &base.to_value(), &after.to_value());
+            let (old, new) = tracked_parts(Some(&base), after);
+            assert_eq!(shown(changed("Pod", &old, &new)), shown(whole));
+        }
+        let (old, new) = tracked_parts(None, &base);
+        assert_eq!(
+            shown(changed("Pod", &old, &new)),
+            shown(changed("Pod", &json!({}), &base.to_value()))
+        );
     }
 
     #[test]

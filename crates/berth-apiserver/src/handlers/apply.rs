@@ -126,9 +126,7 @@ pub async fn apply(
                 .await
             {
                 Ok(created) => {
-                    return Ok(
-                        with_warnings(json(201, &created.to_value()), &warnings).into_response()
-                    );
+                    return Ok(with_warnings(json(201, &created), &warnings).into_response());
                 }
                 // Created concurrently: apply onto it.
                 Err(e) if e.reason == "AlreadyExists" => continue,
@@ -136,7 +134,7 @@ pub async fn apply(
             },
             Some(live) => {
                 if without_times(&result) == without_times(&live) {
-                    return Ok(with_warnings(json(200, &live.to_value()), &warnings));
+                    return Ok(with_warnings(json(200, &live), &warnings));
                 }
                 registry
                     .update(
@@ -154,7 +152,7 @@ pub async fn apply(
             }
         };
         match written {
-            Ok(updated) => return Ok(with_warnings(json(200, &updated.to_value()), &warnings)),
+            Ok(updated) => return Ok(with_warnings(json(200, &updated), &warnings)),
             Err(e) if e.reason == "Conflict" => continue,
             Err(e) => return Err(e),
         }

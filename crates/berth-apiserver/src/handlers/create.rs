@@ -30,5 +30,5 @@ pub async fn create(
             query.dry_run(),
         )
         .await?;
-    Ok(with_warnings(json(201, &created.to_value()), &warnings))
+    Ok(with_warnings(json(201, &created), &warnings))
 }

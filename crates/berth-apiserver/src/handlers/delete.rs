@@ -72,9 +72,9 @@ pub async fn delete(
         .delete(target.rt, target.namespace(), name, &options)
         .await?
     {
-        Deleted::Pending(object) => Ok(json(200, &object.to_value())),
+        Deleted::Pending(object) => Ok(json(200, &object)),
         Deleted::Gone(object) if target.rt.group.is_empty() && target.rt.plural == "pods" => {
-            Ok(json(200, &object.to_value()))
+            Ok(json(200, &object))
         }
         Deleted::Gone(object) => Ok(json(
             200,

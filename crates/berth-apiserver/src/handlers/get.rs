@@ -24,5 +24,5 @@ pub async fn get(
             &table(target.rt, std::slice::from_ref(&object), include, &rv, None),
         ));
     }
-    Ok(json(200, &object.to_value()))
+    Ok(json(200, &object))
 }

@@ -84,7 +84,8 @@ pub fn wants_table(headers: &HeaderMap) -> bool {
         .any(|v| v.contains("as=Table"))
 }
 
-pub fn json(status: u16, body: &Value) -> Response {
+/// A JSON response; objects are serialised as they are (no `Value` tree in between).
+pub fn json<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Response {
     let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
     *response.status_mut() =
         axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);

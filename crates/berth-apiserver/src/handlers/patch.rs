@@ -149,7 +149,7 @@ pub async fn patch(
         {
             Err(err) if err.reason == "Conflict" && !client_precondition => continue,
             Err(err) => return Err(err),
-            Ok(updated) => return Ok(with_warnings(json(200, &updated.to_value()), &warnings)),
+            Ok(updated) => return Ok(with_warnings(json(200, &updated), &warnings)),
         }
     }
 }

@@ -38,5 +38,5 @@ pub async fn update(
             },
         )
         .await?;
-    Ok(with_warnings(json(200, &updated.to_value()), &warnings))
+    Ok(with_warnings(json(200, &updated), &warnings))
 }

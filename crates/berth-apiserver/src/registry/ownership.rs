@@ -12,7 +12,7 @@
 //!   migration) is taken as given.
 
 use berth_api::managed_fields::{
-    Element, FieldSet, changed, display, fields_of, remove_at, value_at,
+    Element, FieldSet, changed, display, fields_of, remove_at, tracked_parts, value_at,
 };
 use berth_api::{Object, ResourceType};
 use serde_json::{Value, json};
@@ -136,10 +136,7 @@ pub fn track_update(
         return;
     }
     let mut list = before.map(entries).unwrap_or_default();
-    let (old, new) = (
-        before.map(Object::to_value).unwrap_or_else(|| json!({})),
-        after.to_value(),
-    );
+    let (old, new) = tracked_parts(before, after);
     let paths = changed(rt.kind, &old, &new);
     if paths.is_empty() {
         store(after, list);
