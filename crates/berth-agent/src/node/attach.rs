@@ -6,12 +6,11 @@
 //! session ends with a Success Status and Close 1000 when the container exits, or when
 //! the client goes away (the container keeps running).
 
-use std::io::SeekFrom;
 use std::path::PathBuf;
 
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
@@ -41,15 +40,28 @@ pub async fn run(
     let ws = WebSocketStream::from_raw_socket(TokioIo::new(io), Role::Server, None).await;
     let (mut sink, mut source) = ws.split();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    let follower = tokio::spawn(follow(
-        target.log.clone(),
+    // Without a follower the session ends at once, as when the container has exited.
+    let follower = match super::logs::Follower::open(
+        &target.log,
+        None,
         target.runtime.clone(),
         target.id.clone(),
-        request.tty,
-        request.stdout,
-        request.stderr,
-        tx,
-    ));
+    )
+    .await
+    {
+        Ok(follower) => Some(tokio::spawn(follow(
+            follower,
+            request.tty,
+            request.stdout,
+            request.stderr,
+            tx,
+        ))),
+        Err(e) => {
+            tracing::warn!(log = %target.log.display(), error = %e, "attach cannot follow the container's log");
+            drop(tx);
+            None
+        }
+    };
     let mut stdin = if request.stdin {
         open_fifo(target.bundle.join("stdin")).await
     } else {
@@ -97,7 +109,9 @@ pub async fn run(
             },
         }
     }
-    follower.abort();
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     tracing::info!(container = %target.id, sent, exited, "attach session ended");
     if exited {
         // As the kubelet: the attach itself succeeded (`kubectl run` reads the exit code
@@ -119,45 +133,21 @@ async fn open_fifo(path: PathBuf) -> Option<tokio::fs::File> {
 
 /// Sends what the container writes to its log from now on, until it exits.
 async fn follow(
-    path: PathBuf,
-    runtime: Runtime,
-    id: String,
+    mut follower: super::logs::Follower,
     tty: bool,
     stdout: bool,
     stderr: bool,
     tx: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) {
-    // The shim creates the log just after the container starts: an attach in between
-    // creates it (as the shim would, to append to) rather than ending at once.
-    let mut file = match tokio::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(&path)
-        .await
-    {
-        Ok(file) => file,
-        Err(e) => {
-            tracing::warn!(log = %path.display(), error = %e, "attach cannot open the container's log");
-            return;
-        }
-    };
-    let Some(changes) = super::logs::Changes::watch(&path) else {
-        tracing::warn!(log = %path.display(), "attach cannot watch the container's log (inotify)");
-        return;
-    };
-    let mut offset = file.seek(SeekFrom::End(0)).await.unwrap_or(0);
-    let exited = runtime.wait(&id);
-    tokio::pin!(exited);
-    let mut done = false;
     let mut pending = Vec::new();
     loop {
-        let mut appended = Vec::new();
-        if file.seek(SeekFrom::Start(offset)).await.is_ok()
-            && let Ok(n) = file.read_to_end(&mut appended).await
-        {
-            offset += n as u64;
-        }
+        let appended = tokio::select! {
+            () = tx.closed() => return,
+            appended = follower.next() => appended,
+        };
+        let Some(appended) = appended else {
+            return;
+        };
         pending.extend_from_slice(&appended);
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
@@ -168,14 +158,6 @@ async fn follow(
                     return;
                 }
             }
-        }
-        if done {
-            return;
-        }
-        tokio::select! {
-            () = tx.closed() => return,
-            _ = &mut exited => done = true,
-            () = changes.next() => {}
         }
     }
 }

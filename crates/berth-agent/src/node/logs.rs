@@ -97,20 +97,28 @@ pub fn parse(text: &str) -> (Vec<(jiff::Timestamp, String)>, usize) {
     let mut lines = Vec::new();
     let mut partial = String::new();
     let mut partial_time: Option<jiff::Timestamp> = None;
+    // Bytes up to the end of the last whole line (an `F` line, or a malformed one outside a
+    // partial line): `P` lines still waiting for their `F` are not consumed.
     let mut consumed = 0;
+    let mut scanned = 0;
     for raw in text.split_inclusive('\n') {
         if !raw.ends_with('\n') {
             break;
         }
-        consumed += raw.len();
+        scanned += raw.len();
         let raw = &raw[..raw.len() - 1];
         let mut fields = raw.splitn(4, ' ');
-        let (Some(time), Some(_stream), Some(tag)) = (fields.next(), fields.next(), fields.next())
-        else {
-            continue;
+        let parsed = match (fields.next(), fields.next(), fields.next()) {
+            (Some(time), Some(_stream), Some(tag)) => time
+                .parse::<jiff::Timestamp>()
+                .ok()
+                .map(|time| (time, tag, fields.next().unwrap_or(""))),
+            _ => None,
         };
-        let content = fields.next().unwrap_or("");
-        let Ok(time) = time.parse::<jiff::Timestamp>() else {
+        let Some((time, tag, content)) = parsed else {
+            if partial.is_empty() {
+                consumed = scanned;
+            }
             continue;
         };
         partial_time.get_or_insert(time);
@@ -121,6 +129,7 @@ pub fn parse(text: &str) -> (Vec<(jiff::Timestamp, String)>, usize) {
                 partial_time.take().unwrap_or(time),
                 std::mem::take(&mut partial),
             ));
+            consumed = scanned;
         }
     }
     (lines, text.len() - consumed)
@@ -216,6 +225,81 @@ pub fn container_id_of(log: &Path) -> Option<String> {
 }
 
 /// Wakes when a log file is written to (inotify `IN_MODIFY`), for followers.
+/// Follows one container attempt's log file: what is appended from an offset on, until the
+/// container has exited and everything it wrote has been read. `kubectl logs -f` and
+/// `kubectl attach` both read through it; each read takes only the new bytes.
+pub struct Follower {
+    file: tokio::fs::File,
+    changes: Changes,
+    offset: u64,
+    exited: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    done: bool,
+}
+
+impl Follower {
+    /// Follows `path` from byte `offset` (`None`: from its current end) while container `id`
+    /// runs. The shim creates the log just after the container starts; a follower that comes
+    /// first creates it (as the shim would, to append to) rather than ending at once.
+    pub async fn open(
+        path: &Path,
+        offset: Option<u64>,
+        runtime: crate::runtime::Runtime,
+        id: String,
+    ) -> std::io::Result<Follower> {
+        use tokio::io::AsyncSeekExt;
+        let mut file = tokio::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .await?;
+        // Watching before the offset is taken: nothing written in between goes unnoticed.
+        let changes = Changes::watch(path)
+            .ok_or_else(|| std::io::Error::other("cannot watch the log file (inotify)"))?;
+        let offset = match offset {
+            Some(offset) => offset,
+            None => file.seek(std::io::SeekFrom::End(0)).await?,
+        };
+        Ok(Follower {
+            file,
+            changes,
+            offset,
+            exited: Box::pin(async move {
+                let _ = runtime.wait(&id).await;
+            }),
+            done: false,
+        })
+    }
+
+    /// The bytes appended since the last call, waiting for some; `None` once the container
+    /// has exited and its log has been read to the end.
+    pub async fn next(&mut self) -> Option<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        loop {
+            let mut appended = Vec::new();
+            if self
+                .file
+                .seek(std::io::SeekFrom::Start(self.offset))
+                .await
+                .is_ok()
+                && let Ok(n) = self.file.read_to_end(&mut appended).await
+            {
+                self.offset += n as u64;
+            }
+            if !appended.is_empty() {
+                return Some(appended);
+            }
+            if self.done {
+                return None;
+            }
+            tokio::select! {
+                () = &mut self.exited => self.done = true,
+                () = self.changes.next() => {}
+            }
+        }
+    }
+}
+
 pub struct Changes {
     events: tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
 }
@@ -258,6 +342,18 @@ mod tests {
         let texts: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(texts, vec!["first\n", "partial\n", "third\n"]);
         assert_eq!(rest, "2026-11-27T10:00:03Z stdout F incomp".len());
+    }
+
+    #[test]
+    fn a_partial_line_waits_for_its_end() {
+        let first = "2026-11-27T10:00:01Z stdout P par\n";
+        let (lines, rest) = parse(first);
+        assert!(lines.is_empty());
+        assert_eq!(rest, first.len());
+        let (lines, rest) = parse(&format!("{first}2026-11-27T10:00:02Z stdout F tial\n"));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].1, "partial\n");
+        assert_eq!(rest, 0);
     }
 
     #[test]

@@ -325,12 +325,20 @@ async fn container_logs(
         return Response::new(Full::new(Bytes::from(first)).boxed_unsync());
     }
     let id = logs::container_id_of(&path).unwrap_or_default();
-    let runtime = endpoint.runtime.clone();
+    let offset = (content.len() - rest) as u64;
+    let follower = match logs::Follower::open(&path, Some(offset), endpoint.runtime.clone(), id)
+        .await
+    {
+        Ok(follower) => follower,
+        Err(e) => {
+            tracing::warn!(log = %path.display(), error = %e, "cannot follow a container's log");
+            return Response::new(Full::new(Bytes::from(first)).boxed_unsync());
+        }
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let sent = first.len();
     let _ = tx.send(Bytes::from(first)).await;
-    let offset = content.len() - rest;
-    tokio::spawn(follow(path, id, runtime, options, offset, sent, tx));
+    tokio::spawn(follow(follower, options, sent, tx));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -435,54 +443,59 @@ fn truncate(text: &mut String, limit: usize) {
     }
 }
 
-/// Sends what is appended to `path` from `offset` until the container exits.
+/// Sends the lines appended to the log (from where `follower` starts) until the container
+/// exits, the client goes away, or `limitBytes` is reached.
 async fn follow(
-    path: PathBuf,
-    id: String,
-    runtime: Runtime,
+    mut follower: logs::Follower,
     options: LogOptions,
-    mut offset: usize,
     mut sent: usize,
     tx: tokio::sync::mpsc::Sender<Bytes>,
 ) {
-    let Some(changes) = logs::Changes::watch(&path) else {
-        return;
+    let options = LogOptions {
+        tail_lines: None,
+        ..options
     };
-    let exited = runtime.wait(&id);
-    tokio::pin!(exited);
-    let mut done = false;
+    // Bytes read but not yet rendered: an unfinished line, or partial lines awaiting their end.
+    let mut pending: Vec<u8> = Vec::new();
     loop {
-        // Read what was appended.
-        let content = tokio::fs::read(&path).await.unwrap_or_default();
-        if content.len() > offset {
-            let appended = String::from_utf8_lossy(&content[offset..]).into_owned();
-            let (lines, rest) = logs::parse(&appended);
-            offset += appended.len() - rest;
-            let mut chunk = logs::render(
-                &lines,
-                &LogOptions {
-                    tail_lines: None,
-                    ..options.clone()
-                },
-            );
-            if let Some(limit) = options.limit_bytes {
-                truncate(&mut chunk, limit.saturating_sub(sent));
-            }
-            sent += chunk.len();
-            if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
-                return;
-            }
-            if options.limit_bytes.is_some_and(|l| sent >= l) {
-                return;
-            }
+        let appended = tokio::select! {
+            () = tx.closed() => return,
+            appended = follower.next() => appended,
+        };
+        let Some(appended) = appended else {
+            return;
+        };
+        pending.extend_from_slice(&appended);
+        let Some(last) = pending.iter().rposition(|b| *b == b'\n') else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&pending[..=last]).into_owned();
+        let (lines, rest) = logs::parse(&text);
+        // Keep the raw bytes of the lines `parse` left (partial lines awaiting their end).
+        let kept_lines = text[text.len() - rest..].matches('\n').count();
+        let keep_from = if kept_lines == 0 {
+            last + 1
+        } else {
+            pending[..=last]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1)
+                .rev()
+                .nth(kept_lines)
+                .unwrap_or(0)
+        };
+        pending.drain(..keep_from);
+        let mut chunk = logs::render(&lines, &options);
+        if let Some(limit) = options.limit_bytes {
+            truncate(&mut chunk, limit.saturating_sub(sent));
         }
-        if done {
+        sent += chunk.len();
+        if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
             return;
         }
-        tokio::select! {
-            () = tx.closed() => return,
-            _ = &mut exited => done = true,
-            () = changes.next() => {}
+        if options.limit_bytes.is_some_and(|l| sent >= l) {
+            return;
         }
     }
 }
