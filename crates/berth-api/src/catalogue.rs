@@ -5,6 +5,9 @@
 //! Invariant: this table is the only place a resource's names are spelled; everything else looks
 //! resources up here (by group/version/plural, or by kind).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// Whether objects live in a namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -756,19 +759,55 @@ pub static CATALOGUE: &[ResourceType] = &[
     ),
 ];
 
+/// The catalogue's resources by plural and by kind (each name has a few versions at most):
+/// every request looks its resource up, and a scan of the whole catalogue per lookup showed
+/// in profiles.
+struct Index {
+    by_plural: HashMap<&'static str, Vec<&'static ResourceType>>,
+    by_kind: HashMap<&'static str, Vec<&'static ResourceType>>,
+}
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let mut index = Index {
+        by_plural: HashMap::new(),
+        by_kind: HashMap::new(),
+    };
+    for r in CATALOGUE {
+        index.by_plural.entry(r.plural).or_default().push(r);
+        index.by_kind.entry(r.kind).or_default().push(r);
+    }
+    index
+});
+
 /// The resource served at `group/version/plural`.
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {
-    CATALOGUE
+    INDEX
+        .by_plural
+        .get(plural)?
         .iter()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+        .find(|r| r.group == group && r.version == version)
+        .copied()
+}
+
+/// The first (preferred) version of `group`'s resource `plural`.
+pub fn preferred(group: &str, plural: &str) -> Option<&'static ResourceType> {
+    INDEX
+        .by_plural
+        .get(plural)?
+        .iter()
+        .find(|r| r.group == group)
+        .copied()
 }
 
 /// The resource whose objects have this `apiVersion` and `kind`.
 pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    CATALOGUE
+    INDEX
+        .by_kind
+        .get(kind)?
         .iter()
-        .find(|r| r.group == group && r.version == version && r.kind == kind)
+        .find(|r| r.group == group && r.version == version)
+        .copied()
 }
 
 /// Group names in discovery order (the core group first), each with its versions, preferred

@@ -10,7 +10,6 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::catalogue::CATALOGUE;
 use crate::{Object, ResourceType};
 
 /// v2 metrics that v1 cannot express, kept on v1 objects as upstream does.
@@ -25,9 +24,7 @@ pub fn storage_version(rt: &ResourceType) -> Option<&'static ResourceType> {
     } else {
         rt.group
     };
-    CATALOGUE
-        .iter()
-        .find(|r| r.group == group && r.plural == rt.plural)
+    crate::catalogue::preferred(group, rt.plural)
 }
 
 /// core/v1 Event field ↔ events.k8s.io/v1 Event field.

@@ -176,7 +176,7 @@ impl Registry {
             }
             match self
                 .store
-                .update(&key, Self::encode(rt, &next), current.mod_revision)
+                .update(&key, Self::encode(rt, &mut next), current.mod_revision)
                 .await
             {
                 Ok(kv) => {

@@ -201,14 +201,23 @@ impl Registry {
         Ok(object)
     }
 
-    /// The stored form: the storage version, without resourceVersion.
-    fn encode(rt: &ResourceType, object: &Object) -> Bytes {
-        let mut stored = object.clone();
-        if let Some(storage) = berth_api::conversion::storage_version(rt) {
+    /// The stored form: the storage version, without resourceVersion. (`object` comes back
+    /// as it was; it is borrowed mutably only to leave its resourceVersion out without a copy
+    /// of the whole object when it already is in the storage version.)
+    fn encode(rt: &ResourceType, object: &mut Object) -> Bytes {
+        let storage = berth_api::conversion::storage_version(rt);
+        if let Some(storage) = storage
+            && object.api_version != storage.group_version().api_version()
+        {
+            let mut stored = object.clone();
             berth_api::conversion::convert(&mut stored, storage);
+            stored.metadata.resource_version.clear();
+            return Bytes::from(stored.to_json());
         }
-        stored.metadata.resource_version.clear();
-        Bytes::from(stored.to_json())
+        let resource_version = std::mem::take(&mut object.metadata.resource_version);
+        let stored = Bytes::from(object.to_json());
+        object.metadata.resource_version = resource_version;
+        stored
     }
 
     pub async fn get(
@@ -478,7 +487,10 @@ impl Registry {
             }
             match self
                 .store
-                .create(&Self::key(rt, namespace, &name), Self::encode(rt, &object))
+                .create(
+                    &Self::key(rt, namespace, &name),
+                    Self::encode(rt, &mut object),
+                )
                 .await
             {
                 Ok(kv) => {
@@ -645,7 +657,7 @@ impl Registry {
             }
             match self
                 .store
-                .update(&key, Self::encode(rt, &next), current_revision)
+                .update(&key, Self::encode(rt, &mut next), current_revision)
                 .await
             {
                 Ok(kv) => {
