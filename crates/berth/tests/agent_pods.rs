@@ -273,7 +273,7 @@ fn real_containers_serve_restart_stop_and_leave_nothing_behind() {
         attached.stderr
     );
     let mut terminal = cluster
-        .in_terminal("timeout 60 kubectl attach -it term")
+        .in_terminal("timeout --foreground 60 kubectl attach -it term")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

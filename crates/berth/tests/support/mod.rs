@@ -321,10 +321,18 @@ impl Cluster {
 
     /// `command` (a kubectl command line) in a terminal of its own (util-linux `script`), as
     /// `-t` needs: kubectl refuses a terminal when its input is not one.
+    ///
+    /// `script` runs `command` with `$SHELL -c`; the shell is fixed here (dash) so that runs
+    /// do not depend on the caller's environment. Every process of `command` must stay in
+    /// the terminal's foreground process group: kubectl switches the terminal to raw mode,
+    /// and a process outside it that does so is stopped by SIGTTOU — use `timeout
+    /// --foreground`, never a plain `timeout` (which moves itself and kubectl to a group of
+    /// their own).
     pub fn in_terminal(&self, command: &str) -> Command {
         let mut script = Command::new("script");
         script
             .args(["-q", "-e", "-c", command, "/dev/null"])
+            .env("SHELL", "/bin/sh")
             .env("KUBECONFIG", self.kubeconfig())
             .env("HOME", self.home())
             .env_remove("KUBERNETES_SERVICE_HOST")
