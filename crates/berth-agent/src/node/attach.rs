@@ -141,11 +141,7 @@ async fn follow(
 ) {
     let mut pending = Vec::new();
     loop {
-        let appended = tokio::select! {
-            () = tx.closed() => return,
-            appended = follower.next() => appended,
-        };
-        let Some(appended) = appended else {
+        let Some(appended) = follower.next_until(tx.closed()).await else {
             return;
         };
         pending.extend_from_slice(&appended);

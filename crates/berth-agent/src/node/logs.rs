@@ -271,6 +271,17 @@ impl Follower {
         })
     }
 
+    /// [`Follower::next`], or `None` as soon as `gone` completes (the client went away).
+    pub async fn next_until(
+        &mut self,
+        gone: impl std::future::Future<Output = ()>,
+    ) -> Option<Vec<u8>> {
+        tokio::select! {
+            () = gone => None,
+            appended = self.next() => appended,
+        }
+    }
+
     /// The bytes appended since the last call, waiting for some; `None` once the container
     /// has exited and its log has been read to the end.
     pub async fn next(&mut self) -> Option<Vec<u8>> {

@@ -458,11 +458,7 @@ async fn follow(
     // Bytes read but not yet rendered: an unfinished line, or partial lines awaiting their end.
     let mut pending: Vec<u8> = Vec::new();
     loop {
-        let appended = tokio::select! {
-            () = tx.closed() => return,
-            appended = follower.next() => appended,
-        };
-        let Some(appended) = appended else {
+        let Some(appended) = follower.next_until(tx.closed()).await else {
             return;
         };
         pending.extend_from_slice(&appended);
