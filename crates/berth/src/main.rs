@@ -3,11 +3,15 @@
 //! Only this crate knows clap and `anyhow`; libraries return typed errors and this is where
 //! they are printed, once, as one readable chain.
 
+mod allocator;
 mod cli;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+
+#[global_allocator]
+static ALLOCATOR: allocator::ByRole = allocator::ByRole;
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();

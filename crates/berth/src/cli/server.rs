@@ -206,7 +206,7 @@ async fn serve(
         0o600,
     )
     .with_context(|| format!("writing the kubeconfig {}", kubeconfig.display()))?;
-    tracing::info!(address = %server.local_addr, kubeconfig = %kubeconfig.display(), "API server ready");
+    tracing::info!(address = %server.local_addr, kubeconfig = %kubeconfig.display(), allocator = crate::allocator::name(), "API server ready");
     // The scheduler and controllers reach the API in-process, as themselves.
     let controllers = kube::Client::new(
         server.local_service("system:kube-controller-manager"),
