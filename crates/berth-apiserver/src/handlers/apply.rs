@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use berth_api::Object;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{MAX_BODY_BYTES, Query, field_manager, json, validate_fields, with_warnings};
 use crate::registry::{Registry, UpdateOptions, WriteScope, ownership};
@@ -98,7 +98,13 @@ pub async fn apply(
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
-    let mut applied: Object = serde_json::from_slice(&bytes).map_err(|e| {
+    let applied: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the apply configuration must be JSON (kubectl sends JSON; YAML bodies are not supported yet): {e}"
+        ))
+    })?;
+    let warnings = validate_fields(query, target.rt, &applied)?;
+    let mut applied: Object = serde_json::from_value(applied).map_err(|e| {
         ApiError::bad_request(format!(
             "the apply configuration must be JSON (kubectl sends JSON; YAML bodies are not supported yet): {e}"
         ))
@@ -110,7 +116,6 @@ pub async fn apply(
         )));
     }
     applied.metadata.name = name.to_string();
-    let warnings = validate_fields(query, target.rt, &applied)?;
     let force = query.force == Some(true);
     loop {
         let live = match registry.get(target.rt, target.namespace(), name).await {

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, field_manager, json, read_object, validate_fields, with_warnings};
+use super::{Query, field_manager, json, object_from, read_value, validate_fields, with_warnings};
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -19,8 +19,9 @@ pub async fn create(
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("POST", "a subresource"));
     }
-    let object = read_object(headers, body).await?;
-    let warnings = validate_fields(query, target.rt, &object)?;
+    let value = read_value(headers, body).await?;
+    let warnings = validate_fields(query, target.rt, &value)?;
+    let object = object_from(value)?;
     let created = registry
         .create(
             target.rt,

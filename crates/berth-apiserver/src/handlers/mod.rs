@@ -99,6 +99,19 @@ pub fn json<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Response {
 /// Reads a JSON or Kubernetes-protobuf body into an [`Object`], with upstream's errors for
 /// size and format.
 pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiError> {
+    object_from(read_value(headers, body).await?)
+}
+
+/// The typed object of a request's JSON tree (consumed: strings move, nothing is copied).
+pub fn object_from(value: Value) -> Result<Object, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not a valid object: {e}")))
+}
+
+/// Reads a JSON or Kubernetes-protobuf body into a JSON object tree, with upstream's errors
+/// for size and format. Writes check it with [`validate_fields`] and then make it an
+/// [`Object`] with [`object_from`]: the request is parsed once.
+pub async fn read_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -127,8 +140,7 @@ pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiE
             "the request body must be a JSON object",
         ));
     }
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::bad_request(format!("the request body is not a valid object: {e}")))
+    Ok(value)
 }
 
 /// Applies `fieldValidation` to an object about to be written: `Strict` refuses unknown
@@ -137,7 +149,7 @@ pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiE
 pub fn validate_fields(
     query: &Query,
     rt: &ResourceType,
-    object: &Object,
+    object: &Value,
 ) -> Result<Vec<String>, ApiError> {
     let mode = query.field_validation.as_deref().unwrap_or("Warn");
     if !matches!(mode, "Strict" | "Warn" | "Ignore") {
@@ -149,9 +161,8 @@ pub fn validate_fields(
         return Ok(Vec::new());
     }
     let api_version = rt.group_version().api_version();
-    let unknown =
-        berth_api::unknown_fields::unknown_fields(&api_version, rt.kind, &object.to_value())
-            .unwrap_or_default();
+    let unknown = berth_api::unknown_fields::unknown_fields(&api_version, rt.kind, object)
+        .unwrap_or_default();
     let messages: Vec<String> = unknown
         .iter()
         .map(|f| format!("unknown field \"{f}\""))

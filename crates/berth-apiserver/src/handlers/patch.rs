@@ -127,9 +127,9 @@ pub async fn patch(
         if after == before {
             return Ok(json(200, &before));
         }
+        let warnings = validate_fields(query, target.rt, &after)?;
         let mut patched: Object = serde_json::from_value(after)
             .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))?;
-        let warnings = validate_fields(query, target.rt, &patched)?;
         if !client_precondition || patched.metadata.resource_version.is_empty() {
             patched.metadata.resource_version = current.metadata.resource_version.clone();
         }

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, field_manager, json, read_object, validate_fields, with_warnings};
+use super::{Query, field_manager, json, object_from, read_value, validate_fields, with_warnings};
 use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -18,8 +18,9 @@ pub async fn update(
     body: Body,
 ) -> Result<Response, ApiError> {
     let name = target.name.as_deref().unwrap_or_default();
-    let object = read_object(headers, body).await?;
-    let warnings = validate_fields(query, target.rt, &object)?;
+    let value = read_value(headers, body).await?;
+    let warnings = validate_fields(query, target.rt, &value)?;
+    let object = object_from(value)?;
     let scope = match target.subresource.as_deref() {
         Some("status") => WriteScope::Status,
         Some("finalize") => WriteScope::Finalize,

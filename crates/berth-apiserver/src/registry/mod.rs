@@ -254,19 +254,27 @@ impl Registry {
         self.get(rt, namespace, name).await
     }
 
-    /// 404 unless the namespace exists; 403 while it is being deleted.
+    /// 404 unless the namespace exists; 403 while it is being deleted. Like upstream's
+    /// NamespaceLifecycle admission, this reads the watch cache's copy when it has one (a
+    /// namespace marked for deletion a moment ago may still take a create, as upstream);
+    /// a namespace the cache has not seen yet is looked up in the store.
     pub async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
         let ns = berth_api::catalogue::lookup("", "v1", "namespaces")
             .ok_or_else(|| ApiError::internal("no namespaces"))?;
-        match self.store.get(&Self::key(ns, None, namespace)).await {
-            Ok(Some(kv)) => {
-                if Self::decode(ns, &kv)?.metadata.deletion_timestamp.is_some() {
-                    return Err(ApiError::forbidden(format!(
-                        "unable to create new content in namespace {namespace} because it is being terminated"
-                    )));
-                }
-                Ok(())
+        let key = Self::key(ns, None, namespace);
+        let terminating = |object: &Object| {
+            if object.metadata.deletion_timestamp.is_some() {
+                return Err(ApiError::forbidden(format!(
+                    "unable to create new content in namespace {namespace} because it is being terminated"
+                )));
             }
+            Ok(())
+        };
+        if let Some(cached) = self.caches.running(ns).and_then(|cache| cache.object(&key)) {
+            return terminating(&cached.object);
+        }
+        match self.store.get(&key).await {
+            Ok(Some(kv)) => terminating(&Self::decode(ns, &kv)?),
             Ok(None) => Err(ApiError::namespace_not_found(namespace)),
             Err(e) => Err(ApiError::from_store(e)),
         }
