@@ -77,6 +77,23 @@ spec:
   volumes: [{name: cfg, configMap: {name: cfg}}]
 ";
     cluster.kubectl_stdin(&["apply", "-f", "-"], pod).ok();
+
+    // Unknown fields under metadata are found too: the request is checked as sent.
+    let meta_typo = "apiVersion: v1
+kind: ConfigMap
+metadata: {name: m, labelz: {a: b}}
+data: {k: v}
+";
+    let strict = cluster
+        .kubectl_stdin(&["create", "-f", "-", "--validate=strict"], meta_typo)
+        .failed();
+    assert!(
+        strict
+            .stderr
+            .contains("strict decoding error: unknown field \"metadata.labelz\""),
+        "{}",
+        strict.stderr
+    );
 }
 
 #[test]
