@@ -16,6 +16,12 @@
 //!   behind the broadcast, gets "too old resource version" (410) rather than a silent gap.
 //! - If the store watch fails, the cache retires itself: live watchers end, and the next
 //!   request builds a fresh cache.
+//! - A write of this server may hand its decoded object over ([`Cache::offer`]): the feed
+//!   takes it for the event whose value is the very allocation the write stored (so it is
+//!   that write, not another) instead of decoding the value again, and the writer answers
+//!   with the cache's copy and JSON. A write whose event the feed applies without taking
+//!   the offer (the event was read back from the log, or the cache retired) gets its own
+//!   object back: the offer is an optimisation, never a condition for progress.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +31,7 @@ use std::time::Duration;
 use berth_api::{Object, ResourceType};
 use berth_store::{EventKind, RangeRequest, Revision, Store};
 use bytes::Bytes;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::registry::Registry;
 use crate::status::ApiError;
@@ -82,6 +88,71 @@ pub struct Cache {
     /// Whether the store reports this watch's progress: without it the cache moves only on
     /// its own events, and waiting for a revision written elsewhere would be in vain.
     follows_progress: AtomicBool,
+    /// Writes in flight whose objects wait for their events, by key (the latest per key).
+    offers: Mutex<HashMap<String, Arc<Offer>>>,
+}
+
+/// A write's object waiting for the write's event (see [`Cache::offer`]).
+struct Offer {
+    /// The stored bytes of the write. The store hands the feed this same allocation, so
+    /// pointer identity names the write exactly; holding it keeps the address from being
+    /// reused for another value while the offer lives.
+    value: Bytes,
+    object: Mutex<Option<Object>>,
+    /// Dropped (without a send) when the cache retires, which wakes the writer.
+    taken: Mutex<Option<oneshot::Sender<Arc<Cached>>>>,
+}
+
+/// The writer's side of an [`Offer`].
+pub struct Ticket {
+    cache: Arc<Cache>,
+    key: String,
+    offer: Arc<Offer>,
+    taken: oneshot::Receiver<Arc<Cached>>,
+}
+
+impl Ticket {
+    /// After a failed write (no event can carry it): the object back.
+    pub fn withdraw(self) -> Option<Object> {
+        self.forget();
+        lock(&self.offer.object).take()
+    }
+
+    /// After the write committed at `revision`: the cache's copy once the feed has taken the
+    /// offer, or the object back (`Err`) when the feed applied `revision` without taking it
+    /// or the cache retired. `Err(None)` only if the object was lost with a retiring cache.
+    pub async fn redeem(mut self, revision: Revision) -> Result<Arc<Cached>, Option<Object>> {
+        let mut revisions = self.cache.revision.subscribe();
+        // The feed sends before it publishes the revision, so once the cache is at
+        // `revision` the answer is in the channel or will never come.
+        let taken = tokio::select! {
+            biased;
+            taken = &mut self.taken => taken.ok(),
+            _ = revisions.wait_for(|r| *r >= revision) => self.taken.try_recv().ok(),
+        };
+        taken.ok_or_else(|| self.withdraw())
+    }
+
+    fn forget(&self) {
+        let mut offers = lock(&self.cache.offers);
+        if offers
+            .get(&self.key)
+            .is_some_and(|o| Arc::ptr_eq(o, &self.offer))
+        {
+            offers.remove(&self.key);
+        }
+    }
+}
+
+impl Drop for Ticket {
+    /// A writer that goes away (its request was cancelled) leaves nothing behind.
+    fn drop(&mut self) {
+        self.forget();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What a new watcher starts from.
@@ -128,6 +199,61 @@ impl Cache {
     pub fn object(&self, key: &str) -> Option<Arc<Cached>> {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         state.objects.get(key).cloned()
+    }
+
+    /// Hands the object of a write about to store `value` under `key` to the feed, which
+    /// takes it for that write's event instead of decoding `value` (see the module
+    /// invariants). `object` must be in this cache's version, with its stored content.
+    pub fn offer(self: &Arc<Self>, key: &str, value: Bytes, object: Object) -> Ticket {
+        let (tx, rx) = oneshot::channel();
+        let offer = Arc::new(Offer {
+            value,
+            object: Mutex::new(Some(object)),
+            taken: Mutex::new(Some(tx)),
+        });
+        let mut offers = lock(&self.offers);
+        if self.alive() {
+            offers.insert(key.to_string(), offer.clone());
+        } else {
+            lock(&offer.taken).take();
+        }
+        drop(offers);
+        Ticket {
+            cache: self.clone(),
+            key: key.to_string(),
+            offer,
+            taken: rx,
+        }
+    }
+
+    /// Offers not yet taken, withdrawn or abandoned.
+    #[cfg(test)]
+    pub fn pending_offers(&self) -> usize {
+        lock(&self.offers).len()
+    }
+
+    /// The offered object of the write whose stored value is `value`, if it was offered.
+    fn take_offer(
+        &self,
+        key: &str,
+        value: &Bytes,
+    ) -> Option<(Object, oneshot::Sender<Arc<Cached>>)> {
+        let mut offers = lock(&self.offers);
+        let offer = offers.get(key)?;
+        if offer.value.as_ptr() != value.as_ptr() || offer.value.len() != value.len() {
+            return None;
+        }
+        let offer = offers.remove(key)?;
+        drop(offers);
+        let object = lock(&offer.object).take()?;
+        match lock(&offer.taken).take() {
+            Some(tx) => Some((object, tx)),
+            None => {
+                // Retiring: leave the object to the writer.
+                *lock(&offer.object) = Some(object);
+                None
+            }
+        }
     }
 
     /// The objects under `prefix` and the revision they are current at.
@@ -222,7 +348,16 @@ impl Cache {
                 (EventKind::Deleted, Cached::new(gone))
             }
             kind => {
-                let object = Cached::new(Registry::decode(self.rt, &event.kv)?);
+                let object = match self.take_offer(&key, &event.kv.value) {
+                    Some((mut object, taken)) => {
+                        object.metadata.resource_version = revision.to_string();
+                        let object = Cached::new(object);
+                        // Before the revision is published (see `Ticket::redeem`).
+                        let _ = taken.send(object.clone());
+                        object
+                    }
+                    None => Cached::new(Registry::decode(self.rt, &event.kv)?),
+                };
                 state.objects.insert(key.clone(), object.clone());
                 (kind, object)
             }
@@ -330,6 +465,7 @@ impl WatchCaches {
             revision,
             alive: AtomicBool::new(true),
             follows_progress: AtomicBool::new(true),
+            offers: Mutex::new(HashMap::new()),
         });
         tokio::spawn(feed(Arc::downgrade(&cache), stream));
         self.caches
@@ -380,6 +516,10 @@ async fn feed(cache: std::sync::Weak<Cache>, mut stream: berth_store::WatchStrea
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .events = None;
+            // Wake every writer waiting on an offer; each keeps its object.
+            for (_, offer) in lock(&cache.offers).drain() {
+                lock(&offer.taken).take();
+            }
             return;
         }
         // Progress first, then drained: every event up to it has been applied.

@@ -162,4 +162,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// What this store is, for logs and messages: `sqlite /var/lib/berth/...` or `etcd http://...`.
     fn describe(&self) -> String;
+
+    /// Whether a watch event of a write made through this store usually carries the very
+    /// `Bytes` the writer passed in (the same allocation, not a copy), so that the writer can
+    /// recognise its own write in a watch by pointer. An embedded store can; a remote store's
+    /// events are always fresh copies.
+    fn events_share_written_values(&self) -> bool {
+        false
+    }
 }

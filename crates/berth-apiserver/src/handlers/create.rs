@@ -4,7 +4,9 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, field_manager, json, object_from, read_value, validate_fields, with_warnings};
+use super::{
+    Query, field_manager, json_bytes, object_from, read_value, validate_fields, with_warnings,
+};
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -23,7 +25,7 @@ pub async fn create(
     let warnings = validate_fields(query, target.rt, &value)?;
     let object = object_from(value)?;
     let created = registry
-        .create(
+        .create_written(
             target.rt,
             target.namespace(),
             object,
@@ -31,5 +33,5 @@ pub async fn create(
             query.dry_run(),
         )
         .await?;
-    Ok(with_warnings(json(201, &created), &warnings))
+    Ok(with_warnings(json_bytes(201, created.json()), &warnings))
 }

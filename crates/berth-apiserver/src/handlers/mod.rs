@@ -86,7 +86,12 @@ pub fn wants_table(headers: &HeaderMap) -> bool {
 
 /// A JSON response; objects are serialised as they are (no `Value` tree in between).
 pub fn json<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Response {
-    let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+    json_bytes(status, serde_json::to_vec(body).unwrap_or_default().into())
+}
+
+/// A response of JSON serialised already.
+pub fn json_bytes(status: u16, body: bytes::Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() =
         axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
     response.headers_mut().insert(

@@ -12,7 +12,9 @@ use axum::response::Response;
 use berth_api::Object;
 use serde_json::Value;
 
-use super::{MAX_BODY_BYTES, Query, field_manager, json, validate_fields, with_warnings};
+use super::{
+    MAX_BODY_BYTES, Query, field_manager, json, json_bytes, validate_fields, with_warnings,
+};
 use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -121,6 +123,7 @@ pub async fn patch(
         let current = registry
             .get_for_update(target.rt, target.namespace(), name, cached_ok)
             .await?;
+        let current = current.object();
         cached_ok = false;
         let before = current.to_value();
         let after = patch.apply(target.rt.kind, &before)?;
@@ -134,7 +137,7 @@ pub async fn patch(
             patched.metadata.resource_version = current.metadata.resource_version.clone();
         }
         match registry
-            .update(
+            .update_written(
                 target.rt,
                 target.namespace(),
                 name,
@@ -149,7 +152,7 @@ pub async fn patch(
         {
             Err(err) if err.reason == "Conflict" && !client_precondition => continue,
             Err(err) => return Err(err),
-            Ok(updated) => return Ok(with_warnings(json(200, &updated), &warnings)),
+            Ok(updated) => return Ok(with_warnings(json_bytes(200, updated.json()), &warnings)),
         }
     }
 }

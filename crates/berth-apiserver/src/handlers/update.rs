@@ -5,7 +5,9 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Query, field_manager, json, object_from, read_value, validate_fields, with_warnings};
+use super::{
+    Query, field_manager, json_bytes, object_from, read_value, validate_fields, with_warnings,
+};
 use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -27,7 +29,7 @@ pub async fn update(
         _ => WriteScope::Main,
     };
     let updated = registry
-        .update(
+        .update_written(
             target.rt,
             target.namespace(),
             name,
@@ -39,5 +41,5 @@ pub async fn update(
             },
         )
         .await?;
-    Ok(with_warnings(json(200, &updated), &warnings))
+    Ok(with_warnings(json_bytes(200, updated.json()), &warnings))
 }

@@ -13,7 +13,7 @@ use berth_api::{Object, ResourceType};
 use berth_store::StoreError;
 use serde_json::{Value, json};
 
-use super::{DeleteOptions, Registry, UpdateOptions, WriteScope, now_rfc3339};
+use super::{DeleteOptions, Registry, Stored, UpdateOptions, WriteScope, now_rfc3339};
 use crate::status::ApiError;
 
 fn pods() -> Result<&'static ResourceType, ApiError> {
@@ -98,7 +98,7 @@ impl Registry {
         name: &str,
         uid: Option<&str>,
         node: &str,
-    ) -> Result<Object, ApiError> {
+    ) -> Result<Stored, ApiError> {
         let rt = pods()?;
         if node.is_empty() {
             return Err(ApiError::invalid(
@@ -117,6 +117,7 @@ impl Registry {
             let current = self
                 .get_for_update(rt, Some(namespace), name, cached_ok)
                 .await?;
+            let current = current.object();
             cached_ok = false;
             if let Some(uid) = uid.filter(|u| !u.is_empty())
                 && uid != current.metadata.uid
@@ -141,7 +142,7 @@ impl Registry {
                     &format!("pod {name} is being deleted, cannot be assigned to a host"),
                 ));
             }
-            if let Some(bound) = node_name(&current) {
+            if let Some(bound) = node_name(current) {
                 return Err(ApiError::operation_conflict(
                     "pods/binding",
                     name,
@@ -163,7 +164,10 @@ impl Registry {
                 manager: None,
                 dry_run: false,
             };
-            match self.update(rt, Some(namespace), name, next, options).await {
+            match self
+                .update_written(rt, Some(namespace), name, next, options)
+                .await
+            {
                 Err(e) if e.code == 409 && e.reason == "Conflict" => continue,
                 other => return other,
             }

@@ -28,6 +28,10 @@ mod binding;
 mod delete;
 pub mod ownership;
 mod services;
+mod written;
+
+use written::Handover;
+pub use written::Stored;
 
 pub use admission::{PodAdmission, TAINT_NOT_READY, TAINT_UNREACHABLE};
 pub use delete::{DeleteOptions, Deleted};
@@ -242,16 +246,16 @@ impl Registry {
         namespace: Option<&str>,
         name: &str,
         cached_ok: bool,
-    ) -> Result<Object, ApiError> {
+    ) -> Result<Stored, ApiError> {
         if cached_ok
             && let Some(cached) = self
                 .caches
                 .running(rt)
                 .and_then(|cache| cache.object(&Self::key(rt, namespace, name)))
         {
-            return Ok(cached.object.clone());
+            return Ok(Stored::Shared(cached));
         }
-        self.get(rt, namespace, name).await
+        self.get(rt, namespace, name).await.map(Stored::Owned)
     }
 
     /// 404 unless the namespace exists; 403 while it is being deleted. Like upstream's
@@ -399,10 +403,25 @@ impl Registry {
         &self,
         rt: &ResourceType,
         namespace: Option<&str>,
-        mut object: Object,
+        object: Object,
         manager: Option<&FieldManager>,
         dry_run: bool,
     ) -> Result<Object, ApiError> {
+        self.create_written(rt, namespace, object, manager, dry_run)
+            .await
+            .map(Stored::into_object)
+    }
+
+    /// [`Registry::create`], answering with the watch cache's copy when it took the write
+    /// over (see `written.rs`): what request handlers use.
+    pub async fn create_written(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        mut object: Object,
+        manager: Option<&FieldManager>,
+        dry_run: bool,
+    ) -> Result<Stored, ApiError> {
         Self::check_identity(rt, namespace, &mut object)?;
         if let Some(ns) = namespace.filter(|_| rt.namespaced()) {
             self.require_namespace(ns).await?;
@@ -486,26 +505,22 @@ impl Registry {
                     )],
                 ));
             }
+            let key = Self::key(rt, namespace, &name);
             if dry_run {
-                return match self.store.get(&Self::key(rt, namespace, &name)).await {
+                return match self.store.get(&key).await {
                     Ok(Some(_)) => Err(ApiError::already_exists(rt, &name)),
-                    Ok(None) => Ok(object),
+                    Ok(None) => Ok(Stored::Owned(object)),
                     Err(e) => Err(ApiError::from_store(e)),
                 };
             }
-            match self
-                .store
-                .create(
-                    &Self::key(rt, namespace, &name),
-                    Self::encode(rt, &mut object),
-                )
-                .await
-            {
-                Ok(kv) => {
-                    object.metadata.resource_version = kv.mod_revision.to_string();
-                    return Ok(object);
+            let value = Self::encode(rt, &mut object);
+            let handover = Handover::new(&*self.store, &self.caches, rt, &key, &value, object);
+            match self.store.create(&key, value).await {
+                Ok(kv) => return handover.written(rt, &kv).await,
+                Err(StoreError::AlreadyExists { .. }) if generated => {
+                    object = handover.take_back()?;
+                    continue;
                 }
-                Err(StoreError::AlreadyExists { .. }) if generated => continue,
                 Err(StoreError::AlreadyExists { .. }) => {
                     self.release(&allocations).await;
                     return Err(ApiError::already_exists(rt, &name));
@@ -527,9 +542,24 @@ impl Registry {
         rt: &ResourceType,
         namespace: Option<&str>,
         name: &str,
-        mut object: Object,
+        object: Object,
         options: UpdateOptions<'_>,
     ) -> Result<Object, ApiError> {
+        self.update_written(rt, namespace, name, object, options)
+            .await
+            .map(Stored::into_object)
+    }
+
+    /// [`Registry::update`], answering with the watch cache's copy when it took the write
+    /// over (see `written.rs`): what request handlers use.
+    pub async fn update_written(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        mut object: Object,
+        options: UpdateOptions<'_>,
+    ) -> Result<Stored, ApiError> {
         let UpdateOptions {
             scope,
             manager,
@@ -548,6 +578,7 @@ impl Registry {
         // The first attempt starts from the watch cache's copy (no store read, no decode);
         // if that copy is stale the compare-and-swap fails and the retry reads the store.
         let mut from_cache = true;
+        let mut request = Some(object);
         loop {
             let cached = if from_cache {
                 self.caches
@@ -563,7 +594,7 @@ impl Registry {
             from_cache = false;
             let (existing, current_revision) = match cached {
                 Some(c) => match c.object.metadata.resource_version.parse::<i64>() {
-                    Ok(rv) => (c.object.clone(), Revision::new(rv)),
+                    Ok(rv) => (Stored::Shared(c), Revision::new(rv)),
                     Err(_) => continue,
                 },
                 None => {
@@ -576,12 +607,24 @@ impl Registry {
                     {
                         return Err(ApiError::conflict(rt, name));
                     }
-                    (Self::decode(rt, &current)?, current.mod_revision)
+                    (
+                        Stored::Owned(Self::decode(rt, &current)?),
+                        current.mod_revision,
+                    )
                 }
             };
+            let existing = existing.object();
+            // With a precondition nothing below retries (a conflict is the answer), so the
+            // request's object is moved rather than copied.
+            let object = if precondition.is_empty() {
+                request.clone()
+            } else {
+                request.take()
+            }
+            .ok_or_else(|| ApiError::internal("the update's object was already used"))?;
             let mut next = match scope {
                 WriteScope::Main => {
-                    let mut next = object.clone();
+                    let mut next = object;
                     if rt.subresource("status").is_some() {
                         match existing.body.get("status") {
                             Some(status) => next.body.insert("status".into(), status.clone()),
@@ -591,21 +634,23 @@ impl Registry {
                     next
                 }
                 WriteScope::Status => {
+                    let mut object = object;
                     let mut next = existing.clone();
-                    match object.body.get("status") {
-                        Some(status) => next.body.insert("status".into(), status.clone()),
+                    match object.body.remove("status") {
+                        Some(status) => next.body.insert("status".into(), status),
                         None => next.body.remove("status"),
                     };
                     next
                 }
-                WriteScope::All => object.clone(),
+                WriteScope::All => object,
                 WriteScope::Finalize => {
+                    let mut object = object;
                     let mut next = existing.clone();
                     let finalizers = object
                         .body
-                        .get("spec")
-                        .and_then(|s| s.get("finalizers"))
-                        .cloned()
+                        .get_mut("spec")
+                        .and_then(|s| s.get_mut("finalizers"))
+                        .map(Value::take)
                         .unwrap_or_else(|| json!([]));
                     let spec = next.body.entry("spec").or_insert_with(|| json!({}));
                     if let Some(spec) = spec.as_object_mut() {
@@ -624,22 +669,22 @@ impl Registry {
                 // Omitted managedFields means "unchanged", as upstream.
                 meta.managed_fields = existing.metadata.managed_fields.clone();
             }
-            let spec_changed = spec_of(&next) != spec_of(&existing);
+            let spec_changed = spec_of(&next) != spec_of(existing);
             next.metadata.generation = existing
                 .metadata
                 .generation
                 .map(|g| if spec_changed { g + 1 } else { g });
-            validate_object(rt, &next, Some(&existing))?;
+            validate_object(rt, &next, Some(existing))?;
             if let Some(manager) = manager {
-                ownership::track_update(rt, Some(&existing), &mut next, manager);
+                ownership::track_update(rt, Some(existing), &mut next, manager);
             }
             if dry_run {
                 next.metadata.resource_version = current_revision.to_string();
-                return Ok(next);
+                return Ok(Stored::Owned(next));
             }
             let taken = if Self::is_service(rt) && scope == WriteScope::Main {
                 let services = self.services;
-                self.prepare_service(&services, &mut next, Some(&existing))
+                self.prepare_service(&services, &mut next, Some(existing))
                     .await?
             } else {
                 Vec::new()
@@ -655,30 +700,27 @@ impl Registry {
                     Ok(deleted) => {
                         next.metadata.resource_version = deleted.revision.to_string();
                         if Self::is_service(rt) {
-                            self.release(&services::allocations_of(&existing)).await;
+                            self.release(&services::allocations_of(existing)).await;
                         }
-                        return Ok(next);
+                        return Ok(Stored::Owned(next));
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
                     Err(e) => return Err(ApiError::from_write(rt, name, e)),
                 }
             }
-            match self
-                .store
-                .update(&key, Self::encode(rt, &mut next), current_revision)
-                .await
-            {
+            let kept = Self::is_service(rt).then(|| services::allocations_of(&next));
+            let value = Self::encode(rt, &mut next);
+            let handover = Handover::new(&*self.store, &self.caches, rt, &key, &value, next);
+            match self.store.update(&key, value, current_revision).await {
                 Ok(kv) => {
-                    next.metadata.resource_version = kv.mod_revision.to_string();
-                    if Self::is_service(rt) {
-                        let kept = services::allocations_of(&next);
-                        let dropped: Vec<String> = services::allocations_of(&existing)
+                    if let Some(kept) = kept {
+                        let dropped: Vec<String> = services::allocations_of(existing)
                             .into_iter()
                             .filter(|k| !kept.contains(k))
                             .collect();
                         self.release(&dropped).await;
                     }
-                    return Ok(next);
+                    return handover.written(rt, &kv).await;
                 }
                 Err(err) => {
                     self.release(&taken).await;

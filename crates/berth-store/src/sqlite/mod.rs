@@ -187,4 +187,9 @@ impl Store for SqliteStore {
     fn describe(&self) -> String {
         format!("sqlite {}", self.path.display())
     }
+
+    /// Events served from the in-memory tail hold the written `Bytes` themselves.
+    fn events_share_written_values(&self) -> bool {
+        true
+    }
 }

@@ -1,0 +1,253 @@
+//! What a write returns, and how its object reaches the watch cache without being decoded
+//! again.
+//!
+//! A write encodes its object, stores it, and answers with it. The resource's watch cache
+//! then sees the write's event and would decode the stored bytes back into the same object
+//! and serialise it once more for watchers. When the store's events carry the written
+//! bytes themselves (embedded SQLite) and the cache is running, the registry offers the
+//! object to the cache instead ([`crate::watch_cache::Cache::offer`]); the feed takes it for
+//! exactly that write, and the writer answers with the cache's copy and its JSON. Otherwise
+//! (etcd, no cache yet, the event read back from the log) the writer keeps its object, as
+//! before.
+
+use std::sync::Arc;
+
+use berth_api::{Object, ResourceType};
+use berth_store::{KeyValue, Store};
+use bytes::Bytes;
+
+use super::Registry;
+use crate::status::ApiError;
+use crate::watch_cache::{Cached, Ticket, WatchCaches};
+
+/// An object as the registry hands it out: the watch cache's shared copy (read or just
+/// written), or one of the caller's own.
+#[allow(clippy::large_enum_variant)] // moved a few times per request; a Box would allocate
+pub enum Stored {
+    Shared(Arc<Cached>),
+    Owned(Object),
+}
+
+impl Stored {
+    pub fn object(&self) -> &Object {
+        match self {
+            Stored::Shared(cached) => &cached.object,
+            Stored::Owned(object) => object,
+        }
+    }
+
+    /// The object, copied only if the cache still shares it.
+    pub fn into_object(self) -> Object {
+        match self {
+            Stored::Shared(cached) => {
+                Arc::try_unwrap(cached).map_or_else(|c| c.object.clone(), |c| c.object)
+            }
+            Stored::Owned(object) => object,
+        }
+    }
+
+    /// The object's JSON (the cache's serialisation, shared, when the cache took it over).
+    pub fn json(&self) -> Bytes {
+        match self {
+            Stored::Shared(cached) => cached.json.clone(),
+            Stored::Owned(object) => Bytes::from(object.to_json()),
+        }
+    }
+}
+
+/// A write's object between encoding and the store's answer.
+#[allow(clippy::large_enum_variant)] // as `Stored`
+pub(super) enum Handover {
+    Offered(Ticket),
+    Kept(Object),
+}
+
+impl Handover {
+    /// Offers `object` (already encoded as `value` for `key`) to the running cache of `rt`
+    /// when the store's events will carry `value` itself.
+    pub fn new(
+        store: &dyn Store,
+        caches: &WatchCaches,
+        rt: &ResourceType,
+        key: &str,
+        value: &Bytes,
+        object: Object,
+    ) -> Handover {
+        if !store.events_share_written_values() {
+            return Handover::Kept(object);
+        }
+        match caches.running(rt) {
+            Some(cache) => Handover::Offered(cache.offer(key, value.clone(), object)),
+            None => Handover::Kept(object),
+        }
+    }
+
+    /// The object back after the write failed.
+    pub fn take_back(self) -> Result<Object, ApiError> {
+        match self {
+            Handover::Kept(object) => Ok(object),
+            Handover::Offered(ticket) => ticket
+                .withdraw()
+                .ok_or_else(|| ApiError::internal("a failed write's object was lost")),
+        }
+    }
+
+    /// The written object once the write is stored as `kv`.
+    pub async fn written(self, rt: &ResourceType, kv: &KeyValue) -> Result<Stored, ApiError> {
+        let mut object = match self {
+            Handover::Kept(object) => object,
+            Handover::Offered(ticket) => match ticket.redeem(kv.mod_revision).await {
+                Ok(cached) => return Ok(Stored::Shared(cached)),
+                Err(Some(object)) => object,
+                Err(None) => return Registry::decode(rt, kv).map(Stored::Owned),
+            },
+        };
+        object.metadata.resource_version = kv.mod_revision.to_string();
+        Ok(Stored::Owned(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use berth_store::sqlite::SqliteStore;
+    use serde_json::json;
+
+    use super::*;
+    use crate::registry::{ServiceNetwork, UpdateOptions, WriteScope};
+
+    fn configmaps() -> &'static ResourceType {
+        berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps")
+    }
+
+    fn configmap(name: &str, value: &str) -> Object {
+        serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "labels": {"app": "x"}},
+            "data": {"k": value, "n": "1.50"},
+        }))
+        .expect("object")
+    }
+
+    async fn registry(dir: &tempfile::TempDir) -> (Registry, Arc<dyn Store>) {
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(dir.path().join("db"))
+                .await
+                .expect("open"),
+        );
+        let registry = Registry::new(
+            store.clone(),
+            ServiceNetwork {
+                cidr: "10.43.0.0/16".parse().expect("cidr"),
+            },
+        );
+        registry
+            .ensure_system_namespaces()
+            .await
+            .expect("namespaces");
+        (registry, store)
+    }
+
+    /// What a watch cache would have made of the stored value without the handover.
+    async fn decoded(store: &Arc<dyn Store>, name: &str) -> Object {
+        let kv = store
+            .get(&format!("/registry/configmaps/default/{name}"))
+            .await
+            .expect("get")
+            .expect("stored");
+        Registry::decode(configmaps(), &kv).expect("decode")
+    }
+
+    #[tokio::test]
+    async fn a_write_hands_its_object_to_the_running_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, store) = registry(&dir).await;
+        let rt = configmaps();
+        let cache = registry.caches().get(rt).await.expect("cache");
+
+        let created = registry
+            .create_written(rt, Some("default"), configmap("a", "1"), None, false)
+            .await
+            .expect("create");
+        let Stored::Shared(shared) = &created else {
+            panic!("the cache took the create over")
+        };
+        let key = "/registry/configmaps/default/a";
+        let in_cache = cache.object(key).expect("cached");
+        assert!(Arc::ptr_eq(shared, &in_cache), "one copy, shared");
+        let from_store = decoded(&store, "a").await;
+        assert_eq!(created.object(), &from_store);
+        assert_eq!(created.json(), Bytes::from(from_store.to_json()));
+
+        let mut next = created.into_object();
+        next.body.insert("data".into(), json!({"k": "2"}));
+        let updated = registry
+            .update_written(
+                rt,
+                Some("default"),
+                "a",
+                next,
+                UpdateOptions {
+                    scope: WriteScope::Main,
+                    manager: None,
+                    dry_run: false,
+                },
+            )
+            .await
+            .expect("update");
+        assert!(matches!(updated, Stored::Shared(_)));
+        assert_eq!(updated.object(), &decoded(&store, "a").await);
+        assert_eq!(updated.object().body["data"]["k"], "2");
+        assert!(cache.pending_offers() == 0, "nothing left behind");
+    }
+
+    #[tokio::test]
+    async fn without_a_running_cache_the_writer_keeps_its_object() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, store) = registry(&dir).await;
+        let written = registry
+            .create_written(
+                configmaps(),
+                Some("default"),
+                configmap("b", "1"),
+                None,
+                false,
+            )
+            .await
+            .expect("create");
+        assert!(matches!(written, Stored::Owned(_)));
+        assert_eq!(written.object(), &decoded(&store, "b").await);
+    }
+
+    #[tokio::test]
+    async fn an_offer_the_feed_cannot_match_returns_the_object() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, store) = registry(&dir).await;
+        let rt = configmaps();
+        let cache = registry.caches().get(rt).await.expect("cache");
+        let key = "/registry/configmaps/default/c";
+        let mut object = configmap("c", "1");
+        object.metadata.namespace = "default".into();
+        let value = Bytes::from(object.to_json());
+        // The offer names a copy of the bytes, as if the event had been read back from the
+        // log: the feed must decode, and the writer must get its object back.
+        let ticket = cache.offer(key, Bytes::copy_from_slice(&value), object.clone());
+        let kv = store.create(key, value).await.expect("create");
+        let redeemed =
+            tokio::time::timeout(Duration::from_secs(10), ticket.redeem(kv.mod_revision))
+                .await
+                .expect("redeemed in time");
+        assert_eq!(redeemed.err(), Some(Some(object)));
+        assert!(cache.object(key).is_some(), "decoded by the feed");
+        assert!(cache.pending_offers() == 0);
+
+        // A withdrawn or abandoned offer leaves nothing behind.
+        let ticket = cache.offer(key, Bytes::from_static(b"{}"), configmap("c", "2"));
+        assert_eq!(cache.pending_offers(), 1);
+        assert!(ticket.withdraw().is_some());
+        assert!(cache.pending_offers() == 0);
+        drop(cache.offer(key, Bytes::from_static(b"{}"), configmap("c", "3")));
+        assert!(cache.pending_offers() == 0);
+    }
+}
