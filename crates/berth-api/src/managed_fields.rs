@@ -94,10 +94,12 @@ impl FieldSet {
         }
     }
 
+    /// Adds a path. A list element keyed by its fields is owned as itself (`.`), as
+    /// [`fields_of`] marks it, whether its fields are added before or after it.
     pub fn insert(&mut self, path: &[Element]) {
         if let Some((first, rest)) = path.split_first() {
             let child = self.children.entry(first.clone()).or_default();
-            if rest.is_empty() && !child.children.is_empty() {
+            if rest.is_empty() && (!child.children.is_empty() || matches!(first, Element::Key(_))) {
                 child.itself = true;
             }
             child.insert(rest);

@@ -135,8 +135,23 @@ pub fn track_update(
     {
         return;
     }
-    let mut list = before.map(entries).unwrap_or_default();
-    let (old, new) = tracked_parts(before, after);
+    let Some(before) = before else {
+        // A create: the manager owns every field the object sets, and nobody else owns any.
+        let (_, new) = tracked_parts(None, after);
+        let fields = fields_of(rt.kind, &new);
+        let entry = Entry {
+            manager: manager.name.clone(),
+            operation: "Update".into(),
+            api_version: rt.group_version().api_version(),
+            time: now_rfc3339(),
+            subresource: None,
+            fields,
+        };
+        store(after, vec![entry]);
+        return;
+    };
+    let mut list = entries(before);
+    let (old, new) = tracked_parts(Some(before), after);
     let paths = changed(rt.kind, &old, &new);
     if paths.is_empty() {
         store(after, list);
@@ -303,6 +318,32 @@ mod tests {
 
     fn manager(name: &str) -> FieldManager {
         FieldManager { name: name.into() }
+    }
+
+    #[test]
+    fn a_create_owns_exactly_the_fields_it_sets() {
+        let pods = berth_api::catalogue::lookup("", "v1", "pods").expect("pods");
+        let mut pod = object(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "labels": {"app": "web"}, "finalizers": ["a/b"]},
+            "spec": {
+                "containers": [{"name": "web", "image": "nginx", "args": ["-g", "x"],
+                    "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                    "env": [{"name": "A", "value": "1"}]}],
+                "tolerations": [{"key": "k", "operator": "Exists"}],
+            },
+            "status": {"phase": "Pending"},
+        }));
+        let (_, sets) = tracked_parts(None, &pod);
+        track_update(pods, None, &mut pod, &manager("kubectl-create"));
+        let entries: Vec<Value> = pod.metadata.managed_fields.clone();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["manager"], "kubectl-create");
+        assert_eq!(entries[0]["operation"], "Update");
+        assert_eq!(entries[0]["fieldsV1"], fields_of("Pod", &sets).to_json());
+        let container = &entries[0]["fieldsV1"]["f:spec"]["f:containers"]["k:{\"name\":\"web\"}"];
+        assert_eq!(container["."], json!({}), "{container}");
+        assert_eq!(container["f:image"], json!({}));
     }
 
     #[test]
