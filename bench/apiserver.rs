@@ -1,7 +1,9 @@
 //! API server benchmark: prints figures, decides nothing.
 //!
 //! `cargo bench -p berth --bench apiserver` starts the release `berth server` (embedded SQLite)
-//! in a temporary data dir on a free loopback port and measures, over HTTPS with the admin
+//! in a temporary data dir on a free loopback port — the API server and controllers alone:
+//! `--disable-agent --disable-scheduler`, so the 10,000 pods stay Pending instead of a real
+//! node agent trying to start them all on this machine — and measures, over HTTPS with the admin
 //! token: idle RSS; create latency at a steady 500 creates/s; bulk create throughput up to
 //! 10,000 pods; get latency; list of 10,000 pods (served from the watch cache); 1,000
 //! concurrent watchers (delivery latency of a change to all of them, and RSS with them open).
@@ -55,6 +57,7 @@ fn start() -> Server {
         .expect("free port");
     let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("server")
+        .args(["--disable-agent", "--disable-scheduler"])
         .arg("--data-dir")
         .arg(dir.path())
         .args([

@@ -393,6 +393,44 @@ pub struct WatchCaches {
     caches: Mutex<HashMap<String, Arc<Cache>>>,
     /// Serialises cache creation so one resource never gets two feeders.
     starting: tokio::sync::Mutex<()>,
+    /// Where feeds (and their store watches) run: a thread of the caches' own, never a
+    /// caller's runtime. In-process components call from runtimes of their own that are
+    /// dropped with a leadership term (a feed dropped with one would leave its cache silently
+    /// stale), and on the request workers a feed would queue behind every watcher it wakes.
+    runtime: FeedRuntime,
+}
+
+/// The one-thread runtime the feeds run on, shut down with the caches.
+struct FeedRuntime(Option<tokio::runtime::Runtime>);
+
+impl FeedRuntime {
+    fn start() -> FeedRuntime {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("berth-watch-cache")
+            .enable_all()
+            .build();
+        match runtime {
+            Ok(runtime) => FeedRuntime(Some(runtime)),
+            Err(err) => {
+                tracing::warn!(error = %err, "no thread for the watch caches; feeds run on their callers' runtimes");
+                FeedRuntime(None)
+            }
+        }
+    }
+
+    fn handle(&self) -> Option<&tokio::runtime::Handle> {
+        self.0.as_ref().map(tokio::runtime::Runtime::handle)
+    }
+}
+
+impl Drop for FeedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            // Dropping may happen on an async worker, where a blocking shutdown panics.
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl WatchCaches {
@@ -407,6 +445,7 @@ impl WatchCaches {
             history,
             caches: Mutex::new(HashMap::new()),
             starting: tokio::sync::Mutex::new(()),
+            runtime: FeedRuntime::start(),
         }
     }
 
@@ -445,11 +484,18 @@ impl WatchCaches {
         for kv in &listed.kvs {
             objects.insert(kv.key.clone(), Cached::new(Registry::decode(rt, kv)?));
         }
-        let stream = self
-            .store
-            .watch(&prefix, listed.revision.next())
-            .await
-            .map_err(ApiError::from_store)?;
+        let from = listed.revision.next();
+        let stream = match self.runtime.handle() {
+            Some(runtime) => {
+                let (store, prefix) = (self.store.clone(), prefix.clone());
+                runtime
+                    .spawn(async move { store.watch(&prefix, from).await })
+                    .await
+                    .map_err(|e| ApiError::internal(format!("starting a store watch: {e}")))?
+            }
+            None => self.store.watch(&prefix, from).await,
+        }
+        .map_err(ApiError::from_store)?;
         let (events, _) = broadcast::channel(BROADCAST);
         let (revision, _) = watch::channel(listed.revision);
         let cache = Arc::new(Cache {
@@ -467,7 +513,11 @@ impl WatchCaches {
             follows_progress: AtomicBool::new(true),
             offers: Mutex::new(HashMap::new()),
         });
-        tokio::spawn(feed(Arc::downgrade(&cache), stream));
+        let feeding = feed(Arc::downgrade(&cache), stream);
+        match self.runtime.handle() {
+            Some(runtime) => runtime.spawn(feeding),
+            None => tokio::spawn(feeding),
+        };
         self.caches
             .lock()
             .unwrap_or_else(|e| e.into_inner())
