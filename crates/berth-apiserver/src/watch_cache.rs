@@ -606,6 +606,33 @@ mod tests {
             .expect("a live event")
     }
 
+    #[test]
+    fn a_cache_outlives_the_runtime_that_asked_for_it_first() {
+        let main = tokio::runtime::Runtime::new().expect("runtime");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, caches) = main.block_on(async {
+            let store: Arc<dyn Store> = Arc::new(
+                SqliteStore::open(dir.path().join("db"))
+                    .await
+                    .expect("open"),
+            );
+            (store.clone(), WatchCaches::new(store))
+        });
+        // A component's runtime asks first, then goes away, as a leadership term's does.
+        let component = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let cache = component.block_on(caches.get(configmaps())).expect("cache");
+        drop(component);
+        let b = main.block_on(put(&store, "b"));
+        assert!(
+            main.block_on(cache.wait_for(b)),
+            "the cache still follows the store"
+        );
+        assert!(cache.object("/registry/configmaps/default/b").is_some());
+    }
+
     #[tokio::test]
     async fn snapshot_replay_and_live_events_meet_without_gaps() {
         let dir = tempfile::tempdir().expect("tempdir");
