@@ -266,28 +266,12 @@ pub async fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::ServiceNetwork;
-    use berth_store::sqlite::SqliteStore;
     use http_body_util::BodyExt;
 
     #[tokio::test]
     async fn quiet_watches_get_bookmarks_when_they_ask() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store: Arc<dyn berth_store::Store> = Arc::new(
-            SqliteStore::open(dir.path().join("db"))
-                .await
-                .expect("open"),
-        );
-        let registry = Registry::new(
-            store,
-            ServiceNetwork {
-                cidr: "10.43.0.0/16".parse().expect("cidr"),
-            },
-        );
-        registry
-            .ensure_system_namespaces()
-            .await
-            .expect("namespaces");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
         let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
             .expect("a resource path")
             .expect("configmaps");

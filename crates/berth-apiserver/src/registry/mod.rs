@@ -733,6 +733,27 @@ impl Registry {
         }
     }
 
+    /// A registry on a new SQLite store in `dir`, with the system namespaces (for tests).
+    #[cfg(test)]
+    pub(crate) async fn for_tests(dir: &std::path::Path) -> (Registry, Arc<dyn Store>) {
+        let store: Arc<dyn Store> = Arc::new(
+            berth_store::sqlite::SqliteStore::open(dir.join("db"))
+                .await
+                .expect("open"),
+        );
+        let registry = Registry::new(
+            store.clone(),
+            ServiceNetwork {
+                cidr: "10.43.0.0/16".parse().expect("cidr"),
+            },
+        );
+        registry
+            .ensure_system_namespaces()
+            .await
+            .expect("namespaces");
+        (registry, store)
+    }
+
     /// Creates the namespaces that always exist, if missing.
     pub async fn ensure_system_namespaces(&self) -> Result<(), ApiError> {
         let rt = berth_api::catalogue::lookup("", "v1", "namespaces")

@@ -59,6 +59,18 @@ struct Entry {
 }
 
 impl Entry {
+    /// `manager`'s entry for an `operation` ("Update", "Apply") made now on `rt`.
+    fn new(manager: &FieldManager, operation: &str, rt: &ResourceType, fields: FieldSet) -> Entry {
+        Entry {
+            manager: manager.name.clone(),
+            operation: operation.into(),
+            api_version: rt.group_version().api_version(),
+            time: now_rfc3339(),
+            subresource: None,
+            fields,
+        }
+    }
+
     fn parse(value: &Value) -> Option<Entry> {
         Some(Entry {
             manager: value.get("manager")?.as_str()?.to_string(),
@@ -138,15 +150,7 @@ pub fn track_update(
     let Some(before) = before else {
         // A create: the manager owns every field the object sets, and nobody else owns any.
         let (_, new) = tracked_parts(None, after);
-        let fields = fields_of(rt.kind, &new);
-        let entry = Entry {
-            manager: manager.name.clone(),
-            operation: "Update".into(),
-            api_version: rt.group_version().api_version(),
-            time: now_rfc3339(),
-            subresource: None,
-            fields,
-        };
+        let entry = Entry::new(manager, "Update", rt, fields_of(rt.kind, &new));
         store(after, vec![entry]);
         return;
     };
@@ -168,14 +172,7 @@ pub fn track_update(
     let index = match list.iter().position(|e| e.is(&manager.name, "Update")) {
         Some(i) => i,
         None => {
-            list.push(Entry {
-                manager: manager.name.clone(),
-                operation: "Update".into(),
-                api_version: api_version.clone(),
-                time: String::new(),
-                subresource: None,
-                fields: FieldSet::default(),
-            });
+            list.push(Entry::new(manager, "Update", rt, FieldSet::default()));
             list.len() - 1
         }
     };
@@ -290,14 +287,7 @@ pub fn apply(
         object.metadata.creation_timestamp = live.metadata.creation_timestamp.clone();
         object.metadata.generation = live.metadata.generation;
     }
-    let entry = Entry {
-        manager: manager.name.clone(),
-        operation: "Apply".into(),
-        api_version: rt.group_version().api_version(),
-        time: now_rfc3339(),
-        subresource: None,
-        fields: applied_set,
-    };
+    let entry = Entry::new(manager, "Apply", rt, applied_set);
     list.retain(|e| !e.is(&manager.name, "Apply"));
     list.push(entry);
     store(&mut object, list);

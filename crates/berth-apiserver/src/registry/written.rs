@@ -111,11 +111,10 @@ impl Handover {
 mod tests {
     use std::time::Duration;
 
-    use berth_store::sqlite::SqliteStore;
     use serde_json::json;
 
     use super::*;
-    use crate::registry::{ServiceNetwork, UpdateOptions, WriteScope};
+    use crate::registry::{UpdateOptions, WriteScope};
 
     fn configmaps() -> &'static ResourceType {
         berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps")
@@ -128,25 +127,6 @@ mod tests {
             "data": {"k": value, "n": "1.50"},
         }))
         .expect("object")
-    }
-
-    async fn registry(dir: &tempfile::TempDir) -> (Registry, Arc<dyn Store>) {
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(dir.path().join("db"))
-                .await
-                .expect("open"),
-        );
-        let registry = Registry::new(
-            store.clone(),
-            ServiceNetwork {
-                cidr: "10.43.0.0/16".parse().expect("cidr"),
-            },
-        );
-        registry
-            .ensure_system_namespaces()
-            .await
-            .expect("namespaces");
-        (registry, store)
     }
 
     /// What a watch cache would have made of the stored value without the handover.
@@ -162,7 +142,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_hands_its_object_to_the_running_cache() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (registry, store) = registry(&dir).await;
+        let (registry, store) = Registry::for_tests(dir.path()).await;
         let rt = configmaps();
         let cache = registry.caches().get(rt).await.expect("cache");
 
@@ -205,7 +185,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_running_cache_the_writer_keeps_its_object() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (registry, store) = registry(&dir).await;
+        let (registry, store) = Registry::for_tests(dir.path()).await;
         let written = registry
             .create_written(
                 configmaps(),
@@ -223,7 +203,7 @@ mod tests {
     #[tokio::test]
     async fn an_offer_the_feed_cannot_match_returns_the_object() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (registry, store) = registry(&dir).await;
+        let (registry, store) = Registry::for_tests(dir.path()).await;
         let rt = configmaps();
         let cache = registry.caches().get(rt).await.expect("cache");
         let key = "/registry/configmaps/default/c";
