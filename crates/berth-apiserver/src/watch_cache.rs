@@ -4,8 +4,10 @@
 //!
 //! Each [`Cache`] starts with a range of the resource's prefix at revision R and then follows a
 //! store watch from R+1; one feeder task applies each event to the object map, appends it to the
-//! history window and broadcasts it. Objects are decoded and serialised once, here, and shared
-//! (`Arc`) by every reader.
+//! history window and broadcasts it. Objects are serialised once, here, and shared (`Arc`)
+//! by every reader; the cache keeps their JSON and the metadata filtering needs, not the
+//! decoded tree (except for a few small kinds the API server reads on every write, see
+//! [`Cached`]), so that a cached pod costs about its JSON's size.
 //!
 //! Invariants:
 //! - `State::revision` is the revision of the last event applied; the object map is the
@@ -23,6 +25,7 @@
 //!   the offer (the event was read back from the log, or the cache retired) gets its own
 //!   object back: the offer is an optimisation, never a condition for progress.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -43,17 +46,63 @@ const BROADCAST: usize = 10_000;
 /// How long a consistent read waits for the cache to catch up before reading the store.
 const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
 
-/// An object decoded once and serialised once.
+/// An object as the cache keeps it: serialised once, with the metadata that list and watch
+/// filtering read. The decoded tree is kept only for the kinds the API server itself reads
+/// on every write ([`KEPT_DECODED`]); for everything else (pods, events, nodes, …) it would
+/// be ~8× the JSON's size, so those are decoded again on the rare read that needs them.
 #[derive(Debug)]
 pub struct Cached {
-    pub object: Object,
     pub json: Bytes,
+    pub meta: CachedMeta,
+    decoded: Option<Object>,
 }
 
+/// What filtering needs without decoding.
+#[derive(Debug)]
+pub struct CachedMeta {
+    pub resource_version: String,
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+}
+
+/// Kinds whose decoded objects the cache keeps: read by admission on each write
+/// (service accounts, priority classes, namespaces, limit ranges, resource quotas) or by
+/// every eviction (disruption budgets). All few and small.
+const KEPT_DECODED: &[&str] = &[
+    "serviceaccounts",
+    "priorityclasses",
+    "namespaces",
+    "limitranges",
+    "resourcequotas",
+    "poddisruptionbudgets",
+];
+
 impl Cached {
-    fn new(object: Object) -> Arc<Cached> {
-        let json = Bytes::from(object.to_json());
-        Arc::new(Cached { object, json })
+    fn new(rt: &ResourceType, object: Object) -> Arc<Cached> {
+        // Exactly sized: kept for as long as the object is current or in the history.
+        let json = Bytes::from(object.to_json().into_boxed_slice());
+        let meta = CachedMeta {
+            resource_version: object.metadata.resource_version.clone(),
+            labels: object.metadata.labels.clone(),
+            deleting: object.metadata.deletion_timestamp.is_some(),
+        };
+        let decoded = KEPT_DECODED.contains(&rt.plural).then_some(object);
+        Arc::new(Cached {
+            json,
+            meta,
+            decoded,
+        })
+    }
+
+    /// The object: the kept one, or decoded from the JSON.
+    pub fn object(&self) -> Result<Cow<'_, Object>, ApiError> {
+        match &self.decoded {
+            Some(object) => Ok(Cow::Borrowed(object)),
+            None => Object::from_json(&self.json)
+                .map(Cow::Owned)
+                .map_err(|e| ApiError::internal(format!("a cached object is not valid JSON: {e}"))),
+        }
     }
 }
 
@@ -343,20 +392,20 @@ impl Cache {
                     return Ok(());
                 };
                 state.objects.remove(&key);
-                let mut gone = last.object.clone();
+                let mut gone = last.object()?.into_owned();
                 gone.metadata.resource_version = revision.to_string();
-                (EventKind::Deleted, Cached::new(gone))
+                (EventKind::Deleted, Cached::new(self.rt, gone))
             }
             kind => {
                 let object = match self.take_offer(&key, &event.kv.value) {
                     Some((mut object, taken)) => {
                         object.metadata.resource_version = revision.to_string();
-                        let object = Cached::new(object);
+                        let object = Cached::new(self.rt, object);
                         // Before the revision is published (see `Ticket::redeem`).
                         let _ = taken.send(object.clone());
                         object
                     }
-                    None => Cached::new(Registry::decode(self.rt, &event.kv)?),
+                    None => Cached::new(self.rt, Registry::decode(self.rt, &event.kv)?),
                 };
                 state.objects.insert(key.clone(), object.clone());
                 (kind, object)
@@ -482,7 +531,7 @@ impl WatchCaches {
             .map_err(ApiError::from_store)?;
         let mut objects = BTreeMap::new();
         for kv in &listed.kvs {
-            objects.insert(kv.key.clone(), Cached::new(Registry::decode(rt, kv)?));
+            objects.insert(kv.key.clone(), Cached::new(rt, Registry::decode(rt, kv)?));
         }
         let from = listed.revision.next();
         let stream = match self.runtime.handle() {
@@ -607,6 +656,35 @@ mod tests {
     }
 
     #[test]
+    fn most_kinds_are_kept_as_json_and_decode_to_the_same_object() {
+        let lookup = |plural| berth_api::catalogue::lookup("", "v1", plural).expect("kind");
+        let object: Object = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "default", "resourceVersion": "7",
+                         "labels": {"app": "web"}, "deletionTimestamp": "2026-01-01T00:00:00Z"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        }))
+        .expect("object");
+        let pod = Cached::new(lookup("pods"), object.clone());
+        assert!(pod.decoded.is_none(), "a pod is kept as JSON only");
+        assert_eq!(pod.json.len(), object.to_json().len());
+        assert_eq!(pod.meta.resource_version, "7");
+        assert_eq!(pod.meta.labels.get("app").map(String::as_str), Some("web"));
+        assert!(pod.meta.deleting);
+        let decoded = pod.object().expect("decodes");
+        assert!(matches!(decoded, Cow::Owned(_)));
+        assert_eq!(*decoded, object);
+
+        let account = Cached::new(lookup("serviceaccounts"), object.clone());
+        let kept = account.object().expect("kept");
+        assert!(
+            matches!(kept, Cow::Borrowed(_)),
+            "admission reads it on every pod create"
+        );
+        assert_eq!(*kept, object);
+    }
+
+    #[test]
     fn a_cache_outlives_the_runtime_that_asked_for_it_first() {
         let main = tokio::runtime::Runtime::new().expect("runtime");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -654,7 +732,7 @@ mod tests {
         assert!(cache.wait_for(b).await);
         let event = next(&mut from_now.live).await;
         assert_eq!((event.kind, event.revision), (EventKind::Created, b));
-        assert_eq!(event.object.object.metadata.resource_version, b.to_string());
+        assert_eq!(event.object.meta.resource_version, b.to_string());
 
         // Resuming from a, the history holds b.
         let resumed = cache
@@ -704,11 +782,9 @@ mod tests {
             .expect("delete");
         let event = next(&mut sub.live).await;
         assert_eq!(event.kind, EventKind::Deleted);
-        assert_eq!(event.object.object.metadata.name, "gone");
-        assert_eq!(
-            event.object.object.metadata.resource_version,
-            deleted.revision.to_string()
-        );
+        let gone = event.object.object().expect("decodes");
+        assert_eq!(gone.metadata.name, "gone");
+        assert_eq!(gone.metadata.resource_version, deleted.revision.to_string());
         assert!(cache.snapshot("/registry/configmaps/").0.is_empty());
     }
 }

@@ -79,17 +79,41 @@ pub struct Informers {
     ready: tokio::sync::watch::Receiver<bool>,
 }
 
+/// Drops an object's managedFields before it is stored: no controller reads them, they are
+/// a third of a pod's decoded size, and an update a controller builds from its stored copy
+/// then carries none, which the API server reads as "unchanged" (as upstream).
+fn drop_managed_fields<K: Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
+}
+
+/// For Events: only the field sets go. Event expiry reads the entries' times, and Events are
+/// only ever deleted from the stored copies, never written back.
+fn drop_field_sets<K: Resource>(object: &mut K) {
+    use kube::ResourceExt;
+    for entry in object.managed_fields_mut() {
+        entry.fields_v1 = None;
+    }
+}
+
 fn start<K>(api: Api<K>, kind: Kind, subscribers: Subscribers) -> Store<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
+{
+    start_trimmed(api, kind, subscribers, drop_managed_fields)
+}
+
+fn start_trimmed<K>(api: Api<K>, kind: Kind, subscribers: Subscribers, trim: fn(&mut K)) -> Store<K>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
 {
     let (reader, writer) = reflector::store();
     tokio::spawn(async move {
-        let mut stream =
-            reflector::reflector(writer, watcher::watcher(api, watcher::Config::default()))
-                .default_backoff()
-                .boxed();
+        let watch = watcher::watcher(api, watcher::Config::default()).modify(trim);
+        let mut stream = reflector::reflector(writer, watch)
+            .default_backoff()
+            .boxed();
         while let Some(item) = stream.next().await {
             match item {
                 Ok(_) => {
@@ -173,7 +197,12 @@ impl Informers {
                 Kind::Endpoints,
                 subscribers.clone(),
             ),
-            events: start(Api::all(client.clone()), Kind::Events, subscribers.clone()),
+            events: start_trimmed(
+                Api::all(client.clone()),
+                Kind::Events,
+                subscribers.clone(),
+                drop_field_sets,
+            ),
             namespaces: start(
                 Api::all(client.clone()),
                 Kind::Namespaces,
@@ -242,5 +271,39 @@ pub fn earliest(a: Option<jiff::Timestamp>, b: Option<jiff::Timestamp>) -> Optio
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, Time};
+
+    use super::*;
+
+    fn entry() -> ManagedFieldsEntry {
+        ManagedFieldsEntry {
+            manager: Some("kubectl".into()),
+            operation: Some("Update".into()),
+            time: Some(Time(jiff::Timestamp::UNIX_EPOCH)),
+            fields_v1: Some(FieldsV1(serde_json::json!({"f:spec": {"f:replicas": {}}}))),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stored_copies_carry_no_field_sets() {
+        let mut pod = Pod::default();
+        pod.metadata.managed_fields = Some(vec![entry()]);
+        drop_managed_fields(&mut pod);
+        // An update built from this copy leaves the server's managedFields as they are.
+        assert_eq!(pod.metadata.managed_fields, None);
+
+        let mut event = Event::default();
+        event.metadata.managed_fields = Some(vec![entry()]);
+        drop_field_sets(&mut event);
+        let kept = event.metadata.managed_fields.expect("entries kept");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].fields_v1, None);
+        assert!(kept[0].time.is_some(), "event expiry reads the times");
     }
 }

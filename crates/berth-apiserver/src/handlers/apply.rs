@@ -151,6 +151,7 @@ pub async fn apply(
                             scope: WriteScope::Main,
                             manager: None,
                             dry_run: query.dry_run(),
+                            current: Some(&live),
                         },
                     )
                     .await

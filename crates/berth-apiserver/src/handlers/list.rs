@@ -35,9 +35,13 @@ pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
     })
 }
 
-pub fn matches(options: &ListOptions, object: &Object) -> bool {
-    options.labels.matches(&object.metadata.labels)
-        && (options.fields.is_empty() || options.fields.matches(&object.to_value()))
+/// Whether a cache entry passes the selectors: labels from its metadata; fields (rare) from
+/// its JSON.
+pub fn matches_cached(options: &ListOptions, cached: &Cached) -> bool {
+    options.labels.matches(&cached.meta.labels)
+        && (options.fields.is_empty()
+            || serde_json::from_slice::<serde_json::Value>(&cached.json)
+                .is_ok_and(|value| options.fields.matches(&value)))
 }
 
 /// The revision a read must reflect: `None` for "whatever the cache has" (`resourceVersion=0`).
@@ -83,7 +87,7 @@ async fn from_cache(
     } else {
         objects
             .into_iter()
-            .filter(|c| matches(options, &c.object))
+            .filter(|c| matches_cached(options, c))
             .collect()
     };
     if options.limit.is_some_and(|limit| selected.len() > limit) {
@@ -131,7 +135,10 @@ pub async fn list(
     if let Some((cached, revision)) = from_cache(registry, target, query, &options).await? {
         let rv = revision.to_string();
         if as_table {
-            let objects: Vec<Object> = cached.iter().map(|c| c.object.clone()).collect();
+            let objects = cached
+                .iter()
+                .map(|c| c.object().map(std::borrow::Cow::into_owned))
+                .collect::<Result<Vec<Object>, _>>()?;
             return Ok(json(200, &table(target.rt, &objects, include, &rv, None)));
         }
         let items: Vec<&[u8]> = cached.iter().map(|c| c.json.as_ref()).collect();

@@ -123,7 +123,6 @@ pub async fn patch(
         let current = registry
             .get_for_update(target.rt, target.namespace(), name, cached_ok)
             .await?;
-        let current = current.object();
         cached_ok = false;
         let before = current.to_value();
         let after = patch.apply(target.rt.kind, &before)?;
@@ -146,6 +145,7 @@ pub async fn patch(
                     scope,
                     manager: Some(&field_manager(query, headers)),
                     dry_run: query.dry_run(),
+                    current: Some(&current),
                 },
             )
             .await

@@ -153,6 +153,7 @@ pub async fn scale(
                 scope: WriteScope::Main,
                 manager: Some(&field_manager(query, headers)),
                 dry_run: query.dry_run(),
+                current: Some(&current),
             },
         )
         .await?;

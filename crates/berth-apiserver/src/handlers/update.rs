@@ -38,6 +38,7 @@ pub async fn update(
                 scope,
                 manager: Some(&field_manager(query, headers)),
                 dry_run: query.dry_run(),
+                current: None,
             },
         )
         .await?;

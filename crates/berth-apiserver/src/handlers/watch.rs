@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use super::Query;
-use super::list::{matches, options, wanted_revision};
+use super::list::{matches_cached, options, wanted_revision};
 use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -42,16 +42,19 @@ struct Encoder {
 impl Encoder {
     fn line(&self, kind: &str, object: &Cached) -> Bytes {
         match self.as_table {
-            Some(include) => self.raw(
-                kind,
-                table(
-                    self.rt,
-                    std::slice::from_ref(&object.object),
-                    include,
-                    &object.object.metadata.resource_version,
-                    None,
+            Some(include) => match object.object() {
+                Ok(decoded) => self.raw(
+                    kind,
+                    table(
+                        self.rt,
+                        std::slice::from_ref(&*decoded),
+                        include,
+                        &object.meta.resource_version,
+                        None,
+                    ),
                 ),
-            ),
+                Err(err) => self.error(err),
+            },
             None => {
                 // The object is already serialised: splice it in.
                 let mut line = BytesMut::with_capacity(object.json.len() + 32);
@@ -95,11 +98,11 @@ impl Encoder {
         let old_matches = event
             .prev
             .as_ref()
-            .is_some_and(|p| matches(&self.options, &p.object));
+            .is_some_and(|p| matches_cached(&self.options, p));
         if event.kind == EventKind::Deleted {
             return old_matches.then(|| self.line("DELETED", &event.object));
         }
-        let new_matches = matches(&self.options, &event.object.object);
+        let new_matches = matches_cached(&self.options, &event.object);
         let kind = match (event.kind, old_matches, new_matches) {
             (EventKind::Created, _, true) => "ADDED",
             (_, true, true) => "MODIFIED",

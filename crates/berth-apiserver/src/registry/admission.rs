@@ -135,9 +135,12 @@ impl Registry {
             Some(namespace.as_str()).filter(|n| !n.is_empty()),
             &account,
         );
-        let secrets = cache
-            .object(&key)
-            .and_then(|sa| sa.object.body.get("imagePullSecrets").cloned())
+        let account = match cache.object(&key) {
+            Some(cached) => Some(cached.object()?.into_owned()),
+            None => None,
+        };
+        let secrets = account
+            .and_then(|mut sa| sa.body.remove("imagePullSecrets"))
             .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
         if let Some(secrets) = secrets {
             spec.insert("imagePullSecrets".into(), secrets);
@@ -148,12 +151,12 @@ impl Registry {
     async fn priority_classes_snapshot(&self) -> Result<Vec<Object>, ApiError> {
         let rt = priority_classes().ok_or_else(|| ApiError::internal("no priorityclasses"))?;
         let cache = self.caches().get(rt).await?;
-        Ok(cache
+        cache
             .snapshot(&Registry::prefix(rt, None))
             .0
             .iter()
-            .map(|c| c.object.clone())
-            .collect())
+            .map(|c| c.object().map(std::borrow::Cow::into_owned))
+            .collect()
     }
 
     /// Creates the built-in PriorityClasses if missing, and starts their cache so pod

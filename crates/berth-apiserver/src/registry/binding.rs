@@ -117,7 +117,6 @@ impl Registry {
             let current = self
                 .get_for_update(rt, Some(namespace), name, cached_ok)
                 .await?;
-            let current = current.object();
             cached_ok = false;
             if let Some(uid) = uid.filter(|u| !u.is_empty())
                 && uid != current.metadata.uid
@@ -142,7 +141,7 @@ impl Registry {
                     &format!("pod {name} is being deleted, cannot be assigned to a host"),
                 ));
             }
-            if let Some(bound) = node_name(current) {
+            if let Some(bound) = node_name(&current) {
                 return Err(ApiError::operation_conflict(
                     "pods/binding",
                     name,
@@ -163,6 +162,7 @@ impl Registry {
                 scope: WriteScope::All,
                 manager: None,
                 dry_run: false,
+                current: Some(&current),
             };
             match self
                 .update_written(rt, Some(namespace), name, next, options)
@@ -209,9 +209,13 @@ impl Registry {
         for _attempt in 0..16 {
             let cache = self.caches().get(rt).await?;
             let (all, _) = cache.snapshot(&Registry::prefix(rt, Some(namespace)));
+            let all = all
+                .iter()
+                .map(|c| c.object())
+                .collect::<Result<Vec<_>, _>>()?;
             let matching: Vec<&Object> = all
                 .iter()
-                .map(|c| &c.object)
+                .map(|c| &**c)
                 .filter(|pdb| budget_selects(pdb, pod))
                 .collect();
             let budget = match matching.as_slice() {
@@ -272,6 +276,7 @@ impl Registry {
                 scope: WriteScope::Status,
                 manager: None,
                 dry_run: false,
+                current: Some(budget),
             };
             match self
                 .update(rt, Some(namespace), &budget.metadata.name, next, options)

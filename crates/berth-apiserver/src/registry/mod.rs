@@ -10,6 +10,7 @@
 //! - Writes through the main resource keep the stored `status` of resources that have a status
 //!   subresource; writes through `/status` change only `status`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -73,6 +74,10 @@ pub struct UpdateOptions<'a> {
     /// Who writes (managedFields); `None` for writes that track ownership themselves.
     pub manager: Option<&'a FieldManager>,
     pub dry_run: bool,
+    /// The object the caller read for this update (with its resourceVersion), if it read
+    /// one: the first attempt starts from it instead of decoding the cache's copy again.
+    /// A stale one only costs a retry (the compare-and-swap fails and the store is read).
+    pub current: Option<&'a Object>,
 }
 
 /// Which part of an object a write may change.
@@ -246,16 +251,16 @@ impl Registry {
         namespace: Option<&str>,
         name: &str,
         cached_ok: bool,
-    ) -> Result<Stored, ApiError> {
+    ) -> Result<Object, ApiError> {
         if cached_ok
             && let Some(cached) = self
                 .caches
                 .running(rt)
                 .and_then(|cache| cache.object(&Self::key(rt, namespace, name)))
         {
-            return Ok(Stored::Shared(cached));
+            return cached.object().map(std::borrow::Cow::into_owned);
         }
-        self.get(rt, namespace, name).await.map(Stored::Owned)
+        self.get(rt, namespace, name).await
     }
 
     /// 404 unless the namespace exists; 403 while it is being deleted. Like upstream's
@@ -275,7 +280,7 @@ impl Registry {
             Ok(())
         };
         if let Some(cached) = self.caches.running(ns).and_then(|cache| cache.object(&key)) {
-            return terminating(&cached.object);
+            return terminating(&*cached.object()?);
         }
         match self.store.get(&key).await {
             Ok(Some(kv)) => terminating(&Self::decode(ns, &kv)?),
@@ -409,7 +414,7 @@ impl Registry {
     ) -> Result<Object, ApiError> {
         self.create_written(rt, namespace, object, manager, dry_run)
             .await
-            .map(Stored::into_object)
+            .and_then(Stored::into_object)
     }
 
     /// [`Registry::create`], answering with the watch cache's copy when it took the write
@@ -547,7 +552,7 @@ impl Registry {
     ) -> Result<Object, ApiError> {
         self.update_written(rt, namespace, name, object, options)
             .await
-            .map(Stored::into_object)
+            .and_then(Stored::into_object)
     }
 
     /// [`Registry::update`], answering with the watch cache's copy when it took the write
@@ -564,6 +569,7 @@ impl Registry {
             scope,
             manager,
             dry_run,
+            current,
         } = options;
         Self::check_identity(rt, namespace, &mut object)?;
         if !object.metadata.name.is_empty() && object.metadata.name != name {
@@ -575,26 +581,32 @@ impl Registry {
         object.metadata.name = name.to_string();
         let key = Self::key(rt, namespace, name);
         let precondition = object.metadata.resource_version.clone();
-        // The first attempt starts from the watch cache's copy (no store read, no decode);
-        // if that copy is stale the compare-and-swap fails and the retry reads the store.
-        let mut from_cache = true;
+        // The first attempt starts from the caller's copy or the watch cache's (no store
+        // read); if that copy is stale the compare-and-swap fails and the retry reads the
+        // store.
+        let mut first = true;
         let mut request = Some(object);
         loop {
-            let cached = if from_cache {
-                self.caches
+            let fresh = |rv: &str| precondition.is_empty() || precondition == rv;
+            let cached: Option<Cow<'_, Object>> = match (first, current) {
+                (false, _) => None,
+                (true, Some(current)) => {
+                    fresh(&current.metadata.resource_version).then_some(Cow::Borrowed(current))
+                }
+                (true, None) => match self
+                    .caches
                     .running(rt)
                     .and_then(|cache| cache.object(&key))
-                    .filter(|c| {
-                        precondition.is_empty()
-                            || precondition == c.object.metadata.resource_version
-                    })
-            } else {
-                None
+                    .filter(|c| fresh(&c.meta.resource_version))
+                {
+                    Some(c) => Some(Cow::Owned(c.object()?.into_owned())),
+                    None => None,
+                },
             };
-            from_cache = false;
+            first = false;
             let (existing, current_revision) = match cached {
-                Some(c) => match c.object.metadata.resource_version.parse::<i64>() {
-                    Ok(rv) => (Stored::Shared(c), Revision::new(rv)),
+                Some(c) => match c.metadata.resource_version.parse::<i64>() {
+                    Ok(rv) => (c, Revision::new(rv)),
                     Err(_) => continue,
                 },
                 None => {
@@ -608,12 +620,12 @@ impl Registry {
                         return Err(ApiError::conflict(rt, name));
                     }
                     (
-                        Stored::Owned(Self::decode(rt, &current)?),
+                        Cow::Owned(Self::decode(rt, &current)?),
                         current.mod_revision,
                     )
                 }
             };
-            let existing = existing.object();
+            let existing = &*existing;
             // With a precondition nothing below retries (a conflict is the answer), so the
             // request's object is moved rather than copied.
             let object = if precondition.is_empty() {

@@ -20,8 +20,8 @@ use super::Registry;
 use crate::status::ApiError;
 use crate::watch_cache::{Cached, Ticket, WatchCaches};
 
-/// An object as the registry hands it out: the watch cache's shared copy (read or just
-/// written), or one of the caller's own.
+/// A written object as the registry hands it out: the watch cache's shared entry, or the
+/// writer's own object.
 #[allow(clippy::large_enum_variant)] // moved a few times per request; a Box would allocate
 pub enum Stored {
     Shared(Arc<Cached>),
@@ -29,20 +29,11 @@ pub enum Stored {
 }
 
 impl Stored {
-    pub fn object(&self) -> &Object {
+    /// The object (decoded from the cache's JSON unless the cache keeps it decoded).
+    pub fn into_object(self) -> Result<Object, ApiError> {
         match self {
-            Stored::Shared(cached) => &cached.object,
-            Stored::Owned(object) => object,
-        }
-    }
-
-    /// The object, copied only if the cache still shares it.
-    pub fn into_object(self) -> Object {
-        match self {
-            Stored::Shared(cached) => {
-                Arc::try_unwrap(cached).map_or_else(|c| c.object.clone(), |c| c.object)
-            }
-            Stored::Owned(object) => object,
+            Stored::Shared(cached) => cached.object().map(std::borrow::Cow::into_owned),
+            Stored::Owned(object) => Ok(object),
         }
     }
 
@@ -157,10 +148,10 @@ mod tests {
         let in_cache = cache.object(key).expect("cached");
         assert!(Arc::ptr_eq(shared, &in_cache), "one copy, shared");
         let from_store = decoded(&store, "a").await;
-        assert_eq!(created.object(), &from_store);
         assert_eq!(created.json(), Bytes::from(from_store.to_json()));
+        let mut next = created.into_object().expect("object");
+        assert_eq!(next, from_store);
 
-        let mut next = created.into_object();
         next.body.insert("data".into(), json!({"k": "2"}));
         let updated = registry
             .update_written(
@@ -172,13 +163,15 @@ mod tests {
                     scope: WriteScope::Main,
                     manager: None,
                     dry_run: false,
+                    current: None,
                 },
             )
             .await
             .expect("update");
         assert!(matches!(updated, Stored::Shared(_)));
-        assert_eq!(updated.object(), &decoded(&store, "a").await);
-        assert_eq!(updated.object().body["data"]["k"], "2");
+        let updated = updated.into_object().expect("object");
+        assert_eq!(updated, decoded(&store, "a").await);
+        assert_eq!(updated.body["data"]["k"], "2");
         assert!(cache.pending_offers() == 0, "nothing left behind");
     }
 
@@ -197,7 +190,10 @@ mod tests {
             .await
             .expect("create");
         assert!(matches!(written, Stored::Owned(_)));
-        assert_eq!(written.object(), &decoded(&store, "b").await);
+        assert_eq!(
+            written.into_object().expect("object"),
+            decoded(&store, "b").await
+        );
     }
 
     #[tokio::test]
