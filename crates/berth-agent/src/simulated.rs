@@ -347,9 +347,10 @@ impl Simulation {
 
     async fn run_pods(self: Arc<Self>) {
         let pods: Api<Pod> = Api::all(self.client.clone());
-        let mut stream = watcher::watcher(pods, watcher::Config::default())
-            .default_backoff()
-            .boxed();
+        // Bound pods only: a pending pod is no node's business yet (the API server answers
+        // this selector from its cache's index, without decoding).
+        let bound = watcher::Config::default().fields("spec.nodeName!=");
+        let mut stream = watcher::watcher(pods, bound).default_backoff().boxed();
         let (tx, rx) = tokio::sync::mpsc::channel::<Pod>(4096);
         let worker = self.clone();
         tokio::spawn(async move {

@@ -5,6 +5,7 @@
 //! by commas must all hold. Field selectors support `path=v`, `path==v` and `path!=v` on dotted
 //! paths into the object (`metadata.name`, `spec.nodeName`, `involvedObject.uid`, …).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -248,18 +249,75 @@ impl FieldSelector {
 
     /// Whether `object` satisfies every requirement; a missing field reads as "".
     pub fn matches(&self, object: &Value) -> bool {
-        self.requirements.iter().all(|(path, equal, value)| {
-            let mut current = object;
-            for segment in path.split('.') {
-                current = current.get(segment).unwrap_or(&Value::Null);
-            }
-            let actual = match current {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (actual == *value) == *equal
-        })
+        self.matches_values(|path| Cow::Owned(field_string(object, path)))
+    }
+
+    /// Whether every path this selector reads is one of `paths`.
+    pub fn reads_only(&self, paths: &[&str]) -> bool {
+        self.requirements
+            .iter()
+            .all(|(path, _, _)| paths.contains(&path.as_str()))
+    }
+
+    /// [`FieldSelector::matches`] against values looked up by path ("" when unset).
+    pub fn matches_values<'a>(&self, value: impl Fn(&str) -> Cow<'a, str>) -> bool {
+        self.requirements
+            .iter()
+            .all(|(path, equal, expected)| (value(path) == expected.as_str()) == *equal)
+    }
+}
+
+/// A field's value as a field selector compares it: strings as they are, a missing field
+/// as "", anything else as its JSON.
+pub fn field_string(object: &Value, path: &str) -> String {
+    let mut current = object;
+    for segment in path.split('.') {
+        current = current.get(segment).unwrap_or(&Value::Null);
+    }
+    value_string(current)
+}
+
+/// A field's value as [`field_string`] renders it.
+pub fn value_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The field paths selectors commonly read for a kind (upstream's selectable fields, as
+/// kubelets, controllers and `kubectl get --field-selector` use them), which the watch
+/// cache keeps beside each object so that matching needs no decoding.
+pub fn indexed_fields(plural: &str) -> &'static [&'static str] {
+    match plural {
+        "pods" => &[
+            "metadata.name",
+            "metadata.namespace",
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        "events" => &[
+            "metadata.name",
+            "metadata.namespace",
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "type",
+        ],
+        "secrets" => &["metadata.name", "metadata.namespace", "type"],
+        "nodes" => &["metadata.name", "spec.unschedulable"],
+        "namespaces" => &["metadata.name", "status.phase"],
+        _ => &["metadata.name", "metadata.namespace"],
     }
 }
 
@@ -363,5 +421,34 @@ mod tests {
             Some("x")
         );
         assert!(FieldSelector::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn indexed_values_match_as_the_object_does() {
+        let pod = json!({
+            "metadata": {"name": "p", "namespace": "default"},
+            "spec": {"nodeName": "n1", "hostNetwork": true},
+            "status": {"phase": "Running"},
+        });
+        let paths = indexed_fields("pods");
+        for selector in [
+            "spec.nodeName=n1",
+            "spec.nodeName!=n1",
+            "spec.nodeName=",
+            "status.phase=Running,metadata.namespace=default",
+            "status.podIP=",
+            "metadata.name!=p",
+        ] {
+            let parsed = FieldSelector::parse(selector).expect(selector);
+            assert!(parsed.reads_only(paths), "{selector}");
+            let indexed = parsed.matches_values(|path| Cow::Owned(field_string(&pod, path)));
+            assert_eq!(indexed, parsed.matches(&pod), "{selector}");
+        }
+        let other = FieldSelector::parse("spec.hostNetwork=true").expect("parse");
+        assert!(
+            !other.reads_only(paths),
+            "not indexed: read from the object"
+        );
+        assert!(other.matches(&pod));
     }
 }

@@ -64,6 +64,36 @@ pub struct CachedMeta {
     pub labels: BTreeMap<String, String>,
     /// `metadata.deletionTimestamp` is set.
     pub deleting: bool,
+    /// The kind's indexed field paths ([`berth_api::selector::indexed_fields`]) …
+    pub indexed: &'static [&'static str],
+    /// … and those of them that are set, with their values.
+    fields: Box<[(&'static str, Box<str>)]>,
+}
+
+impl CachedMeta {
+    /// An indexed field's value ("" when unset).
+    pub fn field(&self, path: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map_or("", |(_, v)| v)
+    }
+}
+
+/// The value a field selector compares for `path` in `object`.
+fn field_of(object: &Object, path: &str) -> String {
+    match path {
+        "metadata.name" => object.metadata.name.clone(),
+        "metadata.namespace" => object.metadata.namespace.clone(),
+        _ => {
+            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+            match object.body.get(head) {
+                None => String::new(),
+                Some(value) if rest.is_empty() => berth_api::selector::value_string(value),
+                Some(value) => berth_api::selector::field_string(value, rest),
+            }
+        }
+    }
 }
 
 /// Kinds whose decoded objects the cache keeps: read by admission on each write
@@ -82,10 +112,20 @@ impl Cached {
     fn new(rt: &ResourceType, object: Object) -> Arc<Cached> {
         // Exactly sized: kept for as long as the object is current or in the history.
         let json = Bytes::from(object.to_json().into_boxed_slice());
+        let indexed = berth_api::selector::indexed_fields(rt.plural);
+        let fields = indexed
+            .iter()
+            .filter_map(|path| {
+                let value = field_of(&object, path);
+                (!value.is_empty()).then(|| (*path, value.into_boxed_str()))
+            })
+            .collect();
         let meta = CachedMeta {
             resource_version: object.metadata.resource_version.clone(),
             labels: object.metadata.labels.clone(),
             deleting: object.metadata.deletion_timestamp.is_some(),
+            indexed,
+            fields,
         };
         let decoded = KEPT_DECODED.contains(&rt.plural).then_some(object);
         Arc::new(Cached {
@@ -671,6 +711,8 @@ mod tests {
         assert_eq!(pod.meta.resource_version, "7");
         assert_eq!(pod.meta.labels.get("app").map(String::as_str), Some("web"));
         assert!(pod.meta.deleting);
+        assert_eq!(pod.meta.field("metadata.name"), "p");
+        assert_eq!(pod.meta.field("spec.nodeName"), "", "unset reads as empty");
         let decoded = pod.object().expect("decodes");
         assert!(matches!(decoded, Cow::Owned(_)));
         assert_eq!(*decoded, object);

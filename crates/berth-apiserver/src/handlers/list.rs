@@ -6,6 +6,7 @@
 //! is. Everything else (paging through big lists, `resourceVersionMatch=Exact`) reads the
 //! store at one revision.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -35,13 +36,18 @@ pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
     })
 }
 
-/// Whether a cache entry passes the selectors: labels from its metadata; fields (rare) from
-/// its JSON.
+/// Whether a cache entry passes the selectors: labels and indexed fields from its metadata;
+/// other fields (rare) from its JSON.
 pub fn matches_cached(options: &ListOptions, cached: &Cached) -> bool {
+    let fields = &options.fields;
     options.labels.matches(&cached.meta.labels)
-        && (options.fields.is_empty()
-            || serde_json::from_slice::<serde_json::Value>(&cached.json)
-                .is_ok_and(|value| options.fields.matches(&value)))
+        && (fields.is_empty()
+            || if fields.reads_only(cached.meta.indexed) {
+                fields.matches_values(|path| Cow::Borrowed(cached.meta.field(path)))
+            } else {
+                serde_json::from_slice::<serde_json::Value>(&cached.json)
+                    .is_ok_and(|value| fields.matches(&value))
+            })
 }
 
 /// The revision a read must reflect: `None` for "whatever the cache has" (`resourceVersion=0`).
