@@ -7,7 +7,8 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use futures_util::StreamExt;
+use berth_client::lean::{Lean, LeanKind, unlean};
+use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{
     ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
 };
@@ -108,9 +109,36 @@ where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
 {
+    follow(
+        watcher::watcher(api, watcher::Config::default()).modify(trim),
+        kind,
+        subscribers,
+    )
+}
+
+/// Pods and nodes, the kinds with the most events: decoded without managedFields at all.
+fn start_lean<K>(client: &kube::Client, kind: Kind, subscribers: Subscribers) -> Store<K>
+where
+    K: LeanKind + Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static,
+    Lean<K>: Resource<DynamicType = ()>,
+{
+    let api: Api<Lean<K>> = Api::all(client.clone());
+    follow(
+        watcher::watcher(api, watcher::Config::default()).map_ok(unlean),
+        kind,
+        subscribers,
+    )
+}
+
+/// Keeps a store of `watch`'s objects and wakes the kind's subscribers on every change.
+fn follow<K, S>(watch: S, kind: Kind, subscribers: Subscribers) -> Store<K>
+where
+    K: Resource + Clone + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
+    S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+{
     let (reader, writer) = reflector::store();
     tokio::spawn(async move {
-        let watch = watcher::watcher(api, watcher::Config::default()).modify(trim);
         let mut stream = reflector::reflector(writer, watch)
             .default_backoff()
             .boxed();
@@ -137,8 +165,8 @@ impl Informers {
         let subscribers: Subscribers = Arc::default();
         let (ready_tx, ready) = tokio::sync::watch::channel(false);
         let informers = Informers {
-            pods: start(Api::all(client.clone()), Kind::Pods, subscribers.clone()),
-            nodes: start(Api::all(client.clone()), Kind::Nodes, subscribers.clone()),
+            pods: start_lean(client, Kind::Pods, subscribers.clone()),
+            nodes: start_lean(client, Kind::Nodes, subscribers.clone()),
             leases: start(
                 Api::namespaced(client.clone(), "kube-node-lease"),
                 Kind::Leases,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use berth_client::events::{EventRecorder, EventType, pod_reference};
+use berth_client::lean::{Lean, unlean};
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{
     Binding, Node, ObjectReference, PersistentVolume, PersistentVolumeClaim, Pod,
@@ -89,11 +90,11 @@ struct Scheduler {
 /// Runs the scheduler until the process ends.
 pub async fn run(client: kube::Client) {
     let (tx, mut rx) = mpsc::channel(16_384);
-    spawn_watch(Api::<Pod>::all(client.clone()), tx.clone(), |e| {
-        Input::Pod(Box::new(e))
+    spawn_watch(Api::<Lean<Pod>>::all(client.clone()), tx.clone(), |e| {
+        Input::Pod(Box::new(unlean(e)))
     });
-    spawn_watch(Api::<Node>::all(client.clone()), tx.clone(), |e| {
-        Input::Node(Box::new(e))
+    spawn_watch(Api::<Lean<Node>>::all(client.clone()), tx.clone(), |e| {
+        Input::Node(Box::new(unlean(e)))
     });
     spawn_watch(
         Api::<PersistentVolumeClaim>::all(client.clone()),
