@@ -252,6 +252,15 @@ impl FieldSelector {
         self.matches_values(|path| Cow::Owned(field_string(object, path)))
     }
 
+    /// [`FieldSelector::matches`] for an object of kind `plural`: unset fields read as
+    /// upstream's selectable fields do ([`unset_field`]).
+    pub fn matches_kind(&self, plural: &str, object: &Value) -> bool {
+        self.matches_values(|path| match field_string(object, path) {
+            unset if unset.is_empty() => Cow::Borrowed(unset_field(plural, path)),
+            value => Cow::Owned(value),
+        })
+    }
+
     /// Whether every path this selector reads is one of `paths`.
     pub fn reads_only(&self, paths: &[&str]) -> bool {
         self.requirements
@@ -283,6 +292,16 @@ pub fn value_string(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+/// What an unset field reads as for kind `plural`: upstream formats its boolean selectable
+/// fields (a node's `spec.unschedulable`, a pod's `spec.hostNetwork`), so unset is "false";
+/// anything else unset is "".
+pub fn unset_field(plural: &str, path: &str) -> &'static str {
+    match (plural, path) {
+        ("nodes", "spec.unschedulable") | ("pods", "spec.hostNetwork") => "false",
+        _ => "",
     }
 }
 

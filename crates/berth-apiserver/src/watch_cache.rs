@@ -64,6 +64,8 @@ pub struct CachedMeta {
     pub labels: BTreeMap<String, String>,
     /// `metadata.deletionTimestamp` is set.
     pub deleting: bool,
+    /// The kind (its plural), for selectors on fields not indexed.
+    pub plural: &'static str,
     /// The kind's indexed field paths ([`berth_api::selector::indexed_fields`]) …
     pub indexed: &'static [&'static str],
     /// … and those of them that are set, with their values.
@@ -80,9 +82,9 @@ impl CachedMeta {
     }
 }
 
-/// The value a field selector compares for `path` in `object`.
-fn field_of(object: &Object, path: &str) -> String {
-    match path {
+/// The value a field selector compares for `path` in `object` of kind `plural`.
+fn field_of(plural: &str, object: &Object, path: &str) -> String {
+    let value = match path {
         "metadata.name" => object.metadata.name.clone(),
         "metadata.namespace" => object.metadata.namespace.clone(),
         _ => {
@@ -93,6 +95,11 @@ fn field_of(object: &Object, path: &str) -> String {
                 Some(value) => berth_api::selector::field_string(value, rest),
             }
         }
+    };
+    if value.is_empty() {
+        berth_api::selector::unset_field(plural, path).to_string()
+    } else {
+        value
     }
 }
 
@@ -116,7 +123,7 @@ impl Cached {
         let fields = indexed
             .iter()
             .filter_map(|path| {
-                let value = field_of(&object, path);
+                let value = field_of(rt.plural, &object, path);
                 (!value.is_empty()).then(|| (*path, value.into_boxed_str()))
             })
             .collect();
@@ -124,6 +131,7 @@ impl Cached {
             resource_version: object.metadata.resource_version.clone(),
             labels: object.metadata.labels.clone(),
             deleting: object.metadata.deletion_timestamp.is_some(),
+            plural: rt.plural,
             indexed,
             fields,
         };
@@ -713,6 +721,14 @@ mod tests {
         assert!(pod.meta.deleting);
         assert_eq!(pod.meta.field("metadata.name"), "p");
         assert_eq!(pod.meta.field("spec.nodeName"), "", "unset reads as empty");
+        let node: Object =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": "n"}})).expect("node");
+        let node = Cached::new(lookup("nodes"), node);
+        assert_eq!(
+            node.meta.field("spec.unschedulable"),
+            "false",
+            "as upstream"
+        );
         let decoded = pod.object().expect("decodes");
         assert!(matches!(decoded, Cow::Owned(_)));
         assert_eq!(*decoded, object);

@@ -46,7 +46,7 @@ pub fn matches_cached(options: &ListOptions, cached: &Cached) -> bool {
                 fields.matches_values(|path| Cow::Borrowed(cached.meta.field(path)))
             } else {
                 serde_json::from_slice::<serde_json::Value>(&cached.json)
-                    .is_ok_and(|value| fields.matches(&value))
+                    .is_ok_and(|value| fields.matches_kind(cached.meta.plural, &value))
             })
 }
 

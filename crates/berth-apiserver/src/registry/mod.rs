@@ -331,7 +331,8 @@ impl Registry {
             for kv in &page.kvs {
                 let object = Self::decode(rt, kv)?;
                 if options.labels.matches(&object.metadata.labels)
-                    && (options.fields.is_empty() || options.fields.matches(&object.to_value()))
+                    && (options.fields.is_empty()
+                        || options.fields.matches_kind(rt.plural, &object.to_value()))
                 {
                     items.push(object);
                 }
