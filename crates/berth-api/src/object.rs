@@ -134,6 +134,70 @@ impl Object {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+
+    /// This object's JSON, built from `without`: the JSON of this same object with an empty
+    /// `resourceVersion` (its stored form). The resourceVersion is spliced in where
+    /// serialisation puts it (after `metadata.uid`) instead of serialising the whole object
+    /// again. `None` when `without` does not start the way this object's JSON does (another
+    /// version, another object): the caller serialises instead.
+    pub fn to_json_from_stored(&self, without: &[u8]) -> Option<Vec<u8>> {
+        let rv = &self.metadata.resource_version;
+        if rv.is_empty() {
+            return (without.first() == Some(&b'{')).then(|| without.to_vec());
+        }
+        // The serialised head up to where `resourceVersion` goes: the fields before it in
+        // declaration order, each skipped when empty (see the serde attributes above).
+        let mut head = Vec::with_capacity(160);
+        head.push(b'{');
+        let string_field = |head: &mut Vec<u8>, key: &str, value: &str, first: bool| {
+            if value.is_empty() {
+                return first;
+            }
+            if !first {
+                head.push(b',');
+            }
+            head.push(b'"');
+            head.extend_from_slice(key.as_bytes());
+            head.extend_from_slice(b"\":");
+            serde_json::to_writer(&mut *head, value).ok();
+            false
+        };
+        let mut first = string_field(&mut head, "apiVersion", &self.api_version, true);
+        first = string_field(&mut head, "kind", &self.kind, first);
+        if !first {
+            head.push(b',');
+        }
+        head.extend_from_slice(b"\"metadata\":{");
+        let meta = &self.metadata;
+        let mut first = true;
+        for (key, value) in [
+            ("name", &meta.name),
+            ("generateName", &meta.generate_name),
+            ("namespace", &meta.namespace),
+            ("uid", &meta.uid),
+        ] {
+            first = string_field(&mut head, key, value, first);
+        }
+        let rest = without.strip_prefix(head.as_slice())?;
+        // What follows the head: the end of metadata, or its next field.
+        let next = *rest.first()?;
+        let expected = if first { b'"' } else { b',' };
+        if next != expected && next != b'}' {
+            return None;
+        }
+        let mut json = Vec::with_capacity(without.len() + rv.len() + 22);
+        json.extend_from_slice(&head);
+        if !first {
+            json.push(b',');
+        }
+        json.extend_from_slice(b"\"resourceVersion\":");
+        serde_json::to_writer(&mut json, rv).ok()?;
+        if first && next != b'}' {
+            json.push(b',');
+        }
+        json.extend_from_slice(rest);
+        Some(json)
+    }
 }
 
 #[cfg(test)]
@@ -156,5 +220,43 @@ mod tests {
         assert_eq!(out["data"], json!({"k": "v"}));
         assert_eq!(out["metadata"]["annotations"], json!({"a": "b"}));
         assert!(out["metadata"].get("labels").is_none());
+    }
+
+    #[test]
+    fn splicing_the_resource_version_matches_serialising() {
+        let cases = [
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "p", "namespace": "default", "uid": "u-1",
+                                "labels": {"a": "b"}, "creationTimestamp": "2026-01-01T00:00:00Z"},
+                   "spec": {"containers": [{"name": "c", "image": "busybox"}]}}),
+            json!({"metadata": {"name": "only-name"}}),
+            json!({"kind": "ConfigMap", "metadata": {"generateName": "g-", "annotations": {"x": "\"q\""}}}),
+            json!({"apiVersion": "apps/v1", "metadata": {}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"labels": {"k": "v"}}, "data": {}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "é\"\\", "uid": "x"}}),
+        ];
+        for case in cases {
+            let mut object: Object = serde_json::from_value(case.clone()).expect("parse");
+            let stored = object.to_json();
+            object.metadata.resource_version = "12345".into();
+            assert_eq!(
+                object.to_json_from_stored(&stored).as_deref(),
+                Some(object.to_json().as_slice()),
+                "{case}"
+            );
+        }
+        // Another object's (or version's) JSON is refused, not spliced.
+        let mut object: Object = serde_json::from_value(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}),
+        )
+        .expect("parse");
+        let mut other = object.clone();
+        other.api_version = "v2".into();
+        object.metadata.resource_version = "7".into();
+        assert_eq!(object.to_json_from_stored(&other.to_json()), None);
+        other = object.clone();
+        other.metadata.name = "ab".into();
+        other.metadata.resource_version.clear();
+        assert_eq!(object.to_json_from_stored(&other.to_json()), None);
     }
 }

@@ -116,9 +116,14 @@ const KEPT_DECODED: &[&str] = &[
 ];
 
 impl Cached {
-    fn new(rt: &ResourceType, object: Object) -> Arc<Cached> {
+    /// The entry for `object`; `stored` is its stored form (its JSON without a
+    /// resourceVersion) when the caller has it, which saves serialising it again.
+    fn new(rt: &ResourceType, object: Object, stored: Option<&[u8]>) -> Arc<Cached> {
+        let json = stored
+            .and_then(|stored| object.to_json_from_stored(stored))
+            .unwrap_or_else(|| object.to_json());
         // Exactly sized: kept for as long as the object is current or in the history.
-        let json = Bytes::from(object.to_json().into_boxed_slice());
+        let json = Bytes::from(json.into_boxed_slice());
         let indexed = berth_api::selector::indexed_fields(rt.plural);
         let fields = indexed
             .iter()
@@ -427,10 +432,29 @@ impl Cache {
     fn apply(&self, event: berth_store::WatchEvent) -> Result<(), ApiError> {
         let revision = event.revision();
         let key = event.kv.key.clone();
+        // The new entry is built (serialised) before the lock: readers wait only for the swap.
+        let written = match event.kind {
+            EventKind::Deleted => None,
+            _ => Some(match self.take_offer(&key, &event.kv.value) {
+                Some((mut object, taken)) => {
+                    object.metadata.resource_version = revision.to_string();
+                    let object = Cached::new(self.rt, object, Some(&event.kv.value));
+                    (object, Some(taken))
+                }
+                None => (
+                    Cached::new(
+                        self.rt,
+                        Registry::decode(self.rt, &event.kv)?,
+                        Some(&event.kv.value),
+                    ),
+                    None,
+                ),
+            }),
+        };
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         let prev = state.objects.get(&key).cloned();
-        let (kind, object) = match event.kind {
-            EventKind::Deleted => {
+        let (kind, object) = match written {
+            None => {
                 let Some(last) = prev.clone() else {
                     // A delete of something the cache never saw (created and deleted before
                     // it started): nothing to deliver.
@@ -442,21 +466,16 @@ impl Cache {
                 state.objects.remove(&key);
                 let mut gone = last.object()?.into_owned();
                 gone.metadata.resource_version = revision.to_string();
-                (EventKind::Deleted, Cached::new(self.rt, gone))
+                (EventKind::Deleted, Cached::new(self.rt, gone, None))
             }
-            kind => {
-                let object = match self.take_offer(&key, &event.kv.value) {
-                    Some((mut object, taken)) => {
-                        object.metadata.resource_version = revision.to_string();
-                        let object = Cached::new(self.rt, object);
-                        // Before the revision is published (see `Ticket::redeem`).
-                        let _ = taken.send(object.clone());
-                        object
-                    }
-                    None => Cached::new(self.rt, Registry::decode(self.rt, &event.kv)?),
-                };
+            Some((object, taken)) => {
                 state.objects.insert(key.clone(), object.clone());
-                (kind, object)
+                // Once the cache holds it (the writer may read it back at once), and before
+                // the revision is published (see `Ticket::redeem`).
+                if let Some(taken) = taken {
+                    let _ = taken.send(object.clone());
+                }
+                (event.kind, object)
             }
         };
         let event = Arc::new(CacheEvent {
@@ -579,7 +598,10 @@ impl WatchCaches {
             .map_err(ApiError::from_store)?;
         let mut objects = BTreeMap::new();
         for kv in &listed.kvs {
-            objects.insert(kv.key.clone(), Cached::new(rt, Registry::decode(rt, kv)?));
+            objects.insert(
+                kv.key.clone(),
+                Cached::new(rt, Registry::decode(rt, kv)?, Some(&kv.value)),
+            );
         }
         let from = listed.revision.next();
         let stream = match self.runtime.handle() {
@@ -713,9 +735,16 @@ mod tests {
             "spec": {"containers": [{"name": "c", "image": "busybox"}]},
         }))
         .expect("object");
-        let pod = Cached::new(lookup("pods"), object.clone());
+        let pod = Cached::new(lookup("pods"), object.clone(), None);
         assert!(pod.decoded.is_none(), "a pod is kept as JSON only");
         assert_eq!(pod.json.len(), object.to_json().len());
+        let mut stored = object.clone();
+        stored.metadata.resource_version.clear();
+        let spliced = Cached::new(lookup("pods"), object.clone(), Some(&stored.to_json()));
+        assert_eq!(
+            spliced.json, pod.json,
+            "the stored form gets the resourceVersion"
+        );
         assert_eq!(pod.meta.resource_version, "7");
         assert_eq!(pod.meta.labels.get("app").map(String::as_str), Some("web"));
         assert!(pod.meta.deleting);
@@ -723,7 +752,7 @@ mod tests {
         assert_eq!(pod.meta.field("spec.nodeName"), "", "unset reads as empty");
         let node: Object =
             serde_json::from_value(serde_json::json!({"metadata": {"name": "n"}})).expect("node");
-        let node = Cached::new(lookup("nodes"), node);
+        let node = Cached::new(lookup("nodes"), node, None);
         assert_eq!(
             node.meta.field("spec.unschedulable"),
             "false",
@@ -733,7 +762,7 @@ mod tests {
         assert!(matches!(decoded, Cow::Owned(_)));
         assert_eq!(*decoded, object);
 
-        let account = Cached::new(lookup("serviceaccounts"), object.clone());
+        let account = Cached::new(lookup("serviceaccounts"), object.clone(), None);
         let kept = account.object().expect("kept");
         assert!(
             matches!(kept, Cow::Borrowed(_)),

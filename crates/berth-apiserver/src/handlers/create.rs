@@ -4,9 +4,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{
-    Query, field_manager, json_bytes, object_from, read_value, validate_fields, with_warnings,
-};
+use super::{Query, field_manager, json_bytes, read_object, validate_object_fields, with_warnings};
 use crate::registry::Registry;
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -21,9 +19,8 @@ pub async fn create(
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("POST", "a subresource"));
     }
-    let value = read_value(headers, body).await?;
-    let warnings = validate_fields(query, target.rt, &value)?;
-    let object = object_from(value)?;
+    let object = read_object(headers, body).await?;
+    let warnings = validate_object_fields(query, target.rt, &object)?;
     let created = registry
         .create_written(
             target.rt,

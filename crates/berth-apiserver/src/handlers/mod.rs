@@ -102,9 +102,28 @@ pub fn json_bytes(status: u16, body: bytes::Bytes) -> Response {
 }
 
 /// Reads a JSON or Kubernetes-protobuf body into an [`Object`], with upstream's errors for
-/// size and format.
+/// size and format. JSON is parsed straight into the object (no intermediate tree); writes
+/// then check it with [`validate_object_fields`].
 pub async fn read_object(headers: &HeaderMap, body: Body) -> Result<Object, ApiError> {
-    object_from(read_value(headers, body).await?)
+    let (bytes, protobuf) = read_body(headers, body).await?;
+    if protobuf {
+        return object_from(parse_body(&bytes, true)?);
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // Upstream's message for valid JSON that is not an object, else the syntax error.
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Ok(_) => ApiError::bad_request("the request body must be a JSON object"),
+                Err(e) => ApiError::bad_request(format!("the request body is not valid JSON: {e}")),
+            },
+        );
+    }
+    Object::from_json(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::bad_request(format!("the request body is not a valid object: {e}"))
+        }
+        _ => ApiError::bad_request(format!("the request body is not valid JSON: {e}")),
+    })
 }
 
 /// The typed object of a request's JSON tree (consumed: strings move, nothing is copied).
@@ -113,10 +132,9 @@ pub fn object_from(value: Value) -> Result<Object, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("the request body is not a valid object: {e}")))
 }
 
-/// Reads a JSON or Kubernetes-protobuf body into a JSON object tree, with upstream's errors
-/// for size and format. Writes check it with [`validate_fields`] and then make it an
-/// [`Object`] with [`object_from`]: the request is parsed once.
-pub async fn read_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
+/// A request's body (at most [`MAX_BODY_BYTES`]) and whether it is Kubernetes protobuf
+/// (else JSON).
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<(bytes::Bytes, bool), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -129,14 +147,18 @@ pub async fn read_value(headers: &HeaderMap, body: Body) -> Result<Value, ApiErr
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::too_large(MAX_BODY_BYTES))?;
+    Ok((bytes, protobuf))
+}
+
+fn parse_body(bytes: &[u8], protobuf: bool) -> Result<Value, ApiError> {
     let value: Value = if protobuf {
-        berth_api::protobuf::decode(&bytes).map_err(|e| {
+        berth_api::protobuf::decode(bytes).map_err(|e| {
             ApiError::bad_request(format!(
                 "the protobuf request body could not be decoded: {e}"
             ))
         })?
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| {
+        serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
         })?
     };
@@ -156,6 +178,27 @@ pub fn validate_fields(
     rt: &ResourceType,
     object: &Value,
 ) -> Result<Vec<String>, ApiError> {
+    field_validation(query, rt, |api_version| {
+        berth_api::unknown_fields::unknown_fields(api_version, rt.kind, object)
+    })
+}
+
+/// [`validate_fields`] of a parsed [`Object`].
+pub fn validate_object_fields(
+    query: &Query,
+    rt: &ResourceType,
+    object: &Object,
+) -> Result<Vec<String>, ApiError> {
+    field_validation(query, rt, |api_version| {
+        berth_api::unknown_fields::unknown_fields_of(api_version, rt.kind, object)
+    })
+}
+
+fn field_validation(
+    query: &Query,
+    rt: &ResourceType,
+    unknown_fields: impl FnOnce(&str) -> Option<Vec<String>>,
+) -> Result<Vec<String>, ApiError> {
     let mode = query.field_validation.as_deref().unwrap_or("Warn");
     if !matches!(mode, "Strict" | "Warn" | "Ignore") {
         return Err(ApiError::bad_request(format!(
@@ -165,9 +208,7 @@ pub fn validate_fields(
     if mode == "Ignore" {
         return Ok(Vec::new());
     }
-    let api_version = rt.group_version().api_version();
-    let unknown = berth_api::unknown_fields::unknown_fields(&api_version, rt.kind, object)
-        .unwrap_or_default();
+    let unknown = unknown_fields(&rt.group_version().api_version()).unwrap_or_default();
     let messages: Vec<String> = unknown
         .iter()
         .map(|f| format!("unknown field \"{f}\""))

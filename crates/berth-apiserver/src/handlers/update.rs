@@ -5,9 +5,7 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{
-    Query, field_manager, json_bytes, object_from, read_value, validate_fields, with_warnings,
-};
+use super::{Query, field_manager, json_bytes, read_object, validate_object_fields, with_warnings};
 use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -20,9 +18,8 @@ pub async fn update(
     body: Body,
 ) -> Result<Response, ApiError> {
     let name = target.name.as_deref().unwrap_or_default();
-    let value = read_value(headers, body).await?;
-    let warnings = validate_fields(query, target.rt, &value)?;
-    let object = object_from(value)?;
+    let object = read_object(headers, body).await?;
+    let warnings = validate_object_fields(query, target.rt, &object)?;
     let scope = match target.subresource.as_deref() {
         Some("status") => WriteScope::Status,
         Some("finalize") => WriteScope::Finalize,
