@@ -120,7 +120,56 @@ pub struct Object {
     pub body: Map<String, Value>,
 }
 
+impl ObjectMeta {
+    /// Whether `other` is the same but perhaps for its resourceVersion.
+    pub fn same_but_resource_version(&self, other: &ObjectMeta) -> bool {
+        let ObjectMeta {
+            name,
+            generate_name,
+            namespace,
+            uid,
+            resource_version: _,
+            generation,
+            creation_timestamp,
+            deletion_timestamp,
+            deletion_grace_period_seconds,
+            labels,
+            annotations,
+            owner_references,
+            finalizers,
+            managed_fields,
+            other: others,
+        } = self;
+        *name == other.name
+            && *generate_name == other.generate_name
+            && *namespace == other.namespace
+            && *uid == other.uid
+            && *generation == other.generation
+            && *creation_timestamp == other.creation_timestamp
+            && *deletion_timestamp == other.deletion_timestamp
+            && *deletion_grace_period_seconds == other.deletion_grace_period_seconds
+            && *labels == other.labels
+            && *annotations == other.annotations
+            && *owner_references == other.owner_references
+            && *finalizers == other.finalizers
+            && *managed_fields == other.managed_fields
+            && *others == other.other
+    }
+}
+
 impl Object {
+    /// Whether `other`'s body (spec, data, …) is the same but perhaps for its `status`
+    /// (compared in place: nothing is copied).
+    pub fn same_body_but_status(&self, other: &Object) -> bool {
+        self.body
+            .iter()
+            .filter(|(key, _)| key.as_str() != "status")
+            .eq(other
+                .body
+                .iter()
+                .filter(|(key, _)| key.as_str() != "status"))
+    }
+
     /// Parses JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Object, serde_json::Error> {
         serde_json::from_slice(bytes)
@@ -220,6 +269,32 @@ mod tests {
         assert_eq!(out["data"], json!({"k": "v"}));
         assert_eq!(out["metadata"]["annotations"], json!({"a": "b"}));
         assert!(out["metadata"].get("labels").is_none());
+    }
+
+    #[test]
+    fn comparisons_skip_only_what_they_say() {
+        let object: Object = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "resourceVersion": "1", "labels": {"a": "b"}},
+            "spec": {"nodeName": "n"}, "status": {"phase": "Pending"},
+        }))
+        .expect("parse");
+        let mut other = object.clone();
+        other.metadata.resource_version = "2".into();
+        other
+            .body
+            .insert("status".into(), json!({"phase": "Running"}));
+        assert!(object.metadata.same_but_resource_version(&other.metadata));
+        assert!(object.same_body_but_status(&other));
+        other.body.remove("status");
+        assert!(object.same_body_but_status(&other), "a status removed");
+        other.body.insert("spec".into(), json!({"nodeName": "m"}));
+        assert!(!object.same_body_but_status(&other));
+        other.metadata.labels.clear();
+        assert!(!object.metadata.same_but_resource_version(&other.metadata));
+        other = object.clone();
+        other.body.insert("extra".into(), json!(1));
+        assert!(!object.same_body_but_status(&other), "a field added");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use berth_api::Object;
 use serde_json::Value;
 
 use super::{
-    MAX_BODY_BYTES, Query, field_manager, json, json_bytes, validate_fields, with_warnings,
+    MAX_BODY_BYTES, Query, field_manager, json, json_bytes, validate_object_fields, with_warnings,
 };
 use crate::registry::{Registry, UpdateOptions, WriteScope};
 use crate::routes::Target;
@@ -87,8 +87,7 @@ impl Patch {
     }
 
     /// The patched document.
-    pub fn apply(&self, kind: &str, document: &Value) -> Result<Value, ApiError> {
-        let mut document = document.clone();
+    pub fn apply(&self, kind: &str, mut document: Value) -> Result<Value, ApiError> {
         match self {
             Patch::Json(patch) => json_patch::patch(&mut document, patch).map_err(|e| {
                 ApiError::unprocessable(format!("the JSON patch cannot be applied: {e}"))
@@ -124,14 +123,14 @@ pub async fn patch(
             .get_for_update(target.rt, target.namespace(), name, cached_ok)
             .await?;
         cached_ok = false;
-        let before = current.to_value();
-        let after = patch.apply(target.rt.kind, &before)?;
-        if after == before {
-            return Ok(json(200, &before));
-        }
-        let warnings = validate_fields(query, target.rt, &after)?;
+        let after = patch.apply(target.rt.kind, current.to_value())?;
         let mut patched: Object = serde_json::from_value(after)
             .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))?;
+        if patched == current {
+            // Nothing to write, as upstream: the object as it is.
+            return Ok(json(200, &current));
+        }
+        let warnings = validate_object_fields(query, target.rt, &patched)?;
         if !client_precondition || patched.metadata.resource_version.is_empty() {
             patched.metadata.resource_version = current.metadata.resource_version.clone();
         }

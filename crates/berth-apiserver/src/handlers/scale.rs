@@ -123,7 +123,7 @@ pub async fn scale(
         }
         Method::PATCH => {
             let patch = Patch::read(headers, body).await?;
-            let scale = patch.apply("Scale", &to_scale(&current))?;
+            let scale = patch.apply("Scale", to_scale(&current))?;
             let rv = if patch.sets_resource_version() {
                 scale
                     .pointer("/metadata/resourceVersion")
