@@ -43,6 +43,14 @@ fn rss_mib(pid: u32) -> f64 {
         / 1024.0
 }
 
+/// The binary under test: this build's, or `BERTH_BENCH_BINARY` (to compare two builds on
+/// the same machine, run by run).
+fn berth_binary() -> std::path::PathBuf {
+    std::env::var_os("BERTH_BENCH_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_berth").into())
+}
+
 fn cpu_seconds(pid: u32) -> f64 {
     // utime + stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100/s here).
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -182,7 +190,7 @@ impl Drop for Process {
 /// `berth agent --simulate nodes` joined to the server at `url`.
 fn start_agent(url: &str, token: &str, nodes: usize) -> Process {
     Process(
-        Command::new(env!("CARGO_BIN_EXE_berth"))
+        Command::new(berth_binary())
             .args(["agent", "--server", url, "--token", token])
             .args(["--simulate", &nodes.to_string(), "--node-name", "sim"])
             .args(["--capacity", "cpu=32,memory=128Gi,pods=110"])
@@ -198,7 +206,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Process {
 }
 
 fn start_server_with(dir: &std::path::Path, port: u16, extra: &[&str]) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+    let mut child = Command::new(berth_binary())
         .arg("server")
         .arg("--data-dir")
         .arg(dir)
@@ -293,6 +301,7 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
     for &count in batches {
         let server_cpu = cpu_seconds(server.0.id());
         let agent_cpu = cpu_seconds(agent.0.id());
+        let bench_cpu = cpu_seconds(std::process::id());
         let start = Instant::now();
         let names: Vec<String> = (offset..offset + count)
             .map(|i| format!("bench-{i}"))
@@ -332,13 +341,14 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
         };
         let total = last.duration_since(start);
         println!(
-            "{count} pods: created in {:.2} s ({:.0}/s); all bound after {:.2} s: {:.0} pods/s end to end; CPU: server {:.1} s, agent {:.1} s; RSS: server {:.0} MiB, agent {:.0} MiB",
+            "{count} pods: created in {:.2} s ({:.0}/s); all bound after {:.2} s: {:.0} pods/s end to end; CPU: server {:.1} s, agent {:.1} s, this client {:.1} s; RSS: server {:.0} MiB, agent {:.0} MiB",
             created.as_secs_f64(),
             count as f64 / created.as_secs_f64(),
             total.as_secs_f64(),
             count as f64 / total.as_secs_f64(),
             cpu_seconds(server.0.id()) - server_cpu,
             cpu_seconds(agent.0.id()) - agent_cpu,
+            cpu_seconds(std::process::id()) - bench_cpu,
             rss_mib(server.0.id()),
             rss_mib(agent.0.id()),
         );

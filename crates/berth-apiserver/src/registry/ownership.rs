@@ -158,7 +158,13 @@ pub fn track_update(
     let (old, new) = tracked_parts(Some(before), after);
     let paths = changed(rt.kind, &old, &new);
     if paths.is_empty() {
-        store(after, list);
+        // No field changed hands (a status write: status is not tracked). The entries stay
+        // as they are, unless storing would drop some (unreadable or empty ones).
+        let kept = list.len() == after.metadata.managed_fields.len()
+            && list.iter().all(|e| !e.fields.is_empty());
+        if !kept {
+            store(after, list);
+        }
         return;
     }
     for entry in &mut list {
