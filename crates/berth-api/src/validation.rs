@@ -250,15 +250,15 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
             ));
         }
     }
-    let spec = object.body.get("spec").cloned().unwrap_or(Value::Null);
+    let spec = object.body.get("spec").unwrap_or(&Value::Null);
     let old_spec = old.and_then(|o| o.body.get("spec"));
     match (group, kind) {
-        ("", "Pod") => pod_spec(&spec, "spec", &mut causes),
+        ("", "Pod") => pod_spec(spec, "spec", &mut causes),
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
-            non_negative(&spec, "replicas", "spec", &mut causes);
-            non_negative(&spec, "minReadySeconds", "spec", &mut causes);
-            non_negative(&spec, "revisionHistoryLimit", "spec", &mut causes);
-            selector_and_template(&spec, &mut causes, true);
+            non_negative(spec, "replicas", "spec", &mut causes);
+            non_negative(spec, "minReadySeconds", "spec", &mut causes);
+            non_negative(spec, "revisionHistoryLimit", "spec", &mut causes);
+            selector_and_template(spec, &mut causes, true);
             if let Some(old_spec) = old_spec
                 && old_spec.get("selector") != spec.get("selector")
             {
@@ -269,7 +269,7 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
             }
         }
         ("", "ReplicationController") => {
-            non_negative(&spec, "replicas", "spec", &mut causes);
+            non_negative(spec, "replicas", "spec", &mut causes);
         }
         ("batch", "Job") => {
             for field in [
@@ -278,7 +278,7 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
                 "backoffLimit",
                 "activeDeadlineSeconds",
             ] {
-                non_negative(&spec, field, "spec", &mut causes);
+                non_negative(spec, field, "spec", &mut causes);
             }
             match spec.pointer("/template/spec") {
                 Some(pod) => {
