@@ -22,7 +22,7 @@ use kube::api::{
 };
 use serde_json::json;
 
-use crate::informer::{Informers, Kind};
+use crate::informer::{Informers, Interest, Kind};
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
@@ -373,20 +373,24 @@ impl Collector {
 }
 
 pub async fn run(client: kube::Client, informers: Informers) {
-    let wake = informers.subscribe(&[
-        Kind::Pods,
-        Kind::ReplicaSets,
-        Kind::ReplicationControllers,
-        Kind::Deployments,
-        Kind::Jobs,
-        Kind::CronJobs,
-        Kind::DaemonSets,
-        Kind::StatefulSets,
-        Kind::Revisions,
-        Kind::Claims,
-        Kind::Services,
-        Kind::EndpointSlices,
-    ]);
+    // Only arrivals, departures and ownership changes can give the collector work.
+    let wake = informers.subscribe_to(
+        &[
+            Kind::Pods,
+            Kind::ReplicaSets,
+            Kind::ReplicationControllers,
+            Kind::Deployments,
+            Kind::Jobs,
+            Kind::CronJobs,
+            Kind::DaemonSets,
+            Kind::StatefulSets,
+            Kind::Revisions,
+            Kind::Claims,
+            Kind::Services,
+            Kind::EndpointSlices,
+        ],
+        Interest::Ownership,
+    );
     informers.ready().await;
     let mut collector = Collector {
         client,

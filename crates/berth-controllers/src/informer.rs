@@ -1,7 +1,9 @@
 //! The watched state the controllers share: one watch per kind, kept in a local store, for
 //! every controller in the process (each kind is decoded once, held once). A controller
 //! subscribes to the kinds it reacts to and gets a wake-up (coalesced: many changes, one
-//! wake) whenever one of them changes; it then recomputes from the stores.
+//! wake) whenever one of them changes (or, with [`Interest::Ownership`], only when an
+//! object comes, goes, or changes its owners, finalizers or deletion); it then recomputes
+//! from the stores.
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -50,7 +52,28 @@ pub enum Kind {
     Namespaces,
 }
 
-type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Arc<Notify>)>>>;
+/// Which changes wake a subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// Every change.
+    Any,
+    /// An object added or deleted, or a change of its uid, ownerReferences, finalizers or
+    /// deletionTimestamp (what the garbage collector acts on): not status or spec updates.
+    Ownership,
+}
+
+type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Interest, Arc<Notify>)>>>;
+
+/// Whether going from `old` to `new` is an [`Interest::Ownership`] change.
+fn ownership_changed(
+    old: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    new: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> bool {
+    old.uid != new.uid
+        || old.owner_references != new.owner_references
+        || old.finalizers != new.finalizers
+        || old.deletion_timestamp != new.deletion_timestamp
+}
 
 #[derive(Clone)]
 pub struct Informers {
@@ -130,7 +153,8 @@ where
     )
 }
 
-/// Keeps a store of `watch`'s objects and wakes the kind's subscribers on every change.
+/// Keeps a store of `watch`'s objects and wakes the kind's subscribers on every change they
+/// are interested in.
 fn follow<K, S>(watch: S, kind: Kind, subscribers: Subscribers) -> Store<K>
 where
     K: Resource + Clone + Debug + Send + Sync + 'static,
@@ -138,16 +162,36 @@ where
     S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
 {
     let (reader, writer) = reflector::store();
+    let previous = reader.clone();
     tokio::spawn(async move {
+        // Set for each event before the reflector applies it (when the store still has the
+        // previous state), read once the reflector has: one event at a time, in this task.
+        let ownership = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let seen = ownership.clone();
+        let watch = watch.inspect(move |item| {
+            let changed = match item {
+                Ok(watcher::Event::Apply(object)) => previous
+                    .get(&reflector::ObjectRef::from_obj(object))
+                    .is_none_or(|old| ownership_changed(old.meta(), object.meta())),
+                Ok(_) => true,
+                Err(_) => false,
+            };
+            seen.store(changed, std::sync::atomic::Ordering::Relaxed);
+        });
         let mut stream = reflector::reflector(writer, watch)
             .default_backoff()
             .boxed();
         while let Some(item) = stream.next().await {
             match item {
                 Ok(_) => {
+                    let owners = ownership.load(std::sync::atomic::Ordering::Relaxed);
                     let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
-                    for (kinds, wake) in subscribers.iter() {
-                        if kinds.contains(&kind) {
+                    for (kinds, interest, wake) in subscribers.iter() {
+                        let wanted = match interest {
+                            Interest::Any => true,
+                            Interest::Ownership => owners,
+                        };
+                        if wanted && kinds.contains(&kind) {
                             wake.notify_one();
                         }
                     }
@@ -266,11 +310,16 @@ impl Informers {
 
     /// A wake-up for changes to any of `kinds`.
     pub fn subscribe(&self, kinds: &[Kind]) -> Arc<Notify> {
+        self.subscribe_to(kinds, Interest::Any)
+    }
+
+    /// [`Informers::subscribe`] to the changes of `interest` only.
+    pub fn subscribe_to(&self, kinds: &[Kind], interest: Interest) -> Arc<Notify> {
         let wake = Arc::new(Notify::new());
         self.subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((kinds.to_vec(), wake.clone()));
+            .push((kinds.to_vec(), interest, wake.clone()));
         wake
     }
 
