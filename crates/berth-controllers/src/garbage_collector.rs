@@ -303,15 +303,35 @@ impl Collector {
 
     async fn pass(&mut self, all: &[Item]) -> bool {
         let mut work = false;
-        let by_uid: HashMap<&str, &Item> = all.iter().map(|i| (i.uid(), i)).collect();
+        // Indexes only over what the pass can use (a pass runs on every arrival, so it must
+        // not hash every object when most have no owners or own nothing): the owners that
+        // dependents name, and the dependents of owners being deleted with our finalizers.
+        let referenced: HashSet<&str> = all
+            .iter()
+            .flat_map(|i| i.owners().iter().map(|o| o.uid.as_str()))
+            .collect();
+        let by_uid: HashMap<&str, &Item> = all
+            .iter()
+            .filter(|i| referenced.contains(i.uid()))
+            .map(|i| (i.uid(), i))
+            .collect();
+        let finalizing: HashSet<&str> = all
+            .iter()
+            .filter(|i| i.finalizing(ORPHAN) || i.finalizing(FOREGROUND))
+            .map(Item::uid)
+            .collect();
         let mut dependents: HashMap<&str, Vec<&Item>> = HashMap::new();
-        for item in all {
-            for owner in item.owners() {
-                dependents.entry(owner.uid.as_str()).or_default().push(item);
+        if !finalizing.is_empty() {
+            for item in all {
+                for owner in item.owners() {
+                    if finalizing.contains(owner.uid.as_str()) {
+                        dependents.entry(owner.uid.as_str()).or_default().push(item);
+                    }
+                }
             }
         }
         // Owners being deleted with a finalizer that is ours.
-        for owner in all {
+        for owner in all.iter().filter(|i| finalizing.contains(i.uid())) {
             let deps = dependents.get(owner.uid()).cloned().unwrap_or_default();
             if owner.finalizing(ORPHAN) {
                 work = true;
