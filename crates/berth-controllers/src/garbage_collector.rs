@@ -331,7 +331,10 @@ impl Collector {
             }
         }
         // Owners being deleted with a finalizer that is ours.
-        for owner in all.iter().filter(|i| finalizing.contains(i.uid())) {
+        for owner in all
+            .iter()
+            .filter(|i| i.finalizing(ORPHAN) || i.finalizing(FOREGROUND))
+        {
             let deps = dependents.get(owner.uid()).cloned().unwrap_or_default();
             if owner.finalizing(ORPHAN) {
                 work = true;

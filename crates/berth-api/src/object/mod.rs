@@ -130,10 +130,6 @@ impl Object {
     /// again. `None` when `without` does not start the way this object's JSON does (another
     /// version, another object): the caller serialises instead.
     pub fn to_json_from_stored(&self, without: &[u8]) -> Option<Vec<u8>> {
-        let rv = &self.metadata.resource_version;
-        if rv.is_empty() {
-            return (without.first() == Some(&b'{')).then(|| without.to_vec());
-        }
         // The serialised head up to where `resourceVersion` goes: the fields before it in
         // declaration order, each skipped when empty (see the serde attributes above).
         let mut head = Vec::with_capacity(160);
@@ -173,6 +169,11 @@ impl Object {
         let expected = if first { b'"' } else { b',' };
         if next != expected && next != b'}' {
             return None;
+        }
+        let rv = &self.metadata.resource_version;
+        if rv.is_empty() {
+            // Nothing to splice: this object's JSON is its stored form.
+            return Some(without.to_vec());
         }
         let mut json = Vec::with_capacity(without.len() + rv.len() + 22);
         json.extend_from_slice(&head);
