@@ -152,66 +152,143 @@ impl FieldSet {
 
 /// The fields an object sets (for `kind`'s list strategies).
 pub fn fields_of(kind: &str, object: &Value) -> FieldSet {
-    let mut set = FieldSet::default();
     let Value::Object(map) = object else {
-        return set;
+        return FieldSet::default();
     };
+    let mut fields = Map::new();
     for (key, value) in map {
         if UNTRACKED_TOP.contains(&key.as_str()) {
             continue;
         }
-        let mut child = if key == "metadata" {
-            let mut meta = value.as_object().cloned().unwrap_or_default();
-            meta.retain(|k, _| !UNTRACKED_META.contains(&k.as_str()));
-            walk(kind, &Value::Object(meta), &mut vec![key.clone()])
-        } else {
-            walk(kind, value, &mut vec![key.clone()])
-        };
-        if key == "metadata" && child.children.is_empty() {
+        if key == "metadata" {
+            if let Value::Object(meta) = value {
+                let tracked = meta
+                    .iter()
+                    .filter(|(k, _)| !UNTRACKED_META.contains(&k.as_str()));
+                if let Some(child) = metadata_fields(kind, tracked) {
+                    fields.insert("f:metadata".into(), child);
+                }
+            }
             continue;
         }
-        child.itself = false;
-        set.children.insert(Element::Field(key.clone()), child);
+        fields.insert(format!("f:{key}"), walk(kind, value, &mut vec![key]));
     }
-    set
+    FieldSet::from_json(&Value::Object(fields))
 }
 
-fn walk(kind: &str, value: &Value, path: &mut Vec<String>) -> FieldSet {
-    let mut set = FieldSet::default();
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                path.push(key.clone());
-                let child = walk(kind, v, path);
-                path.pop();
-                set.children.insert(Element::Field(key.clone()), child);
-            }
-        }
-        Value::Array(items) => {
-            let names: Vec<&str> = path.iter().map(String::as_str).collect();
-            match list_strategy(kind, &names) {
-                ListStrategy::MergeByKey(key) => {
-                    for item in items {
-                        let Some(id) = item.get(key) else { continue };
-                        let mut child = walk(kind, item, path);
-                        child.itself = true;
-                        set.children
-                            .insert(Element::Key(json!({ key: id }).to_string()), child);
-                    }
-                }
-                ListStrategy::MergeSet => {
-                    for item in items {
-                        set.children
-                            .insert(Element::Value(item.to_string()), FieldSet::default());
-                    }
-                }
-                // An atomic list is one value: a leaf.
-                ListStrategy::Replace => {}
-            }
-        }
-        _ => {}
+/// The `FieldsV1` of every field a new object sets — what [`fields_of`] gives for the
+/// tracked parts of `object` ([`tracked_parts`]`(None, object)`), built in one walk of the
+/// object as it is, without copying it.
+pub fn fields_v1_of(kind: &str, object: &crate::Object) -> Value {
+    let meta = &object.metadata;
+    let mut tracked: Vec<(&str, Value)> = Vec::new();
+    if !meta.generate_name.is_empty() {
+        tracked.push(("generateName", Value::Object(Map::new())));
     }
-    set
+    let keys = |map: &BTreeMap<String, String>| {
+        Value::Object(
+            map.keys()
+                .map(|k| (format!("f:{k}"), Value::Object(Map::new())))
+                .collect(),
+        )
+    };
+    if !meta.labels.is_empty() {
+        tracked.push(("labels", keys(&meta.labels)));
+    }
+    if !meta.annotations.is_empty() {
+        tracked.push(("annotations", keys(&meta.annotations)));
+    }
+    let finalizers: Vec<Value> = meta.finalizers.iter().map(|f| json!(f)).collect();
+    let mut path = vec!["metadata", "ownerReferences"];
+    if !meta.owner_references.is_empty() {
+        tracked.push((
+            "ownerReferences",
+            list(kind, &meta.owner_references, &mut path),
+        ));
+    }
+    if !finalizers.is_empty() {
+        path[1] = "finalizers";
+        tracked.push(("finalizers", list(kind, &finalizers, &mut path)));
+    }
+    let mut metadata: Map<String, Value> = tracked
+        .into_iter()
+        .map(|(k, v)| (format!("f:{k}"), v))
+        .collect();
+    for (key, value) in &meta.other {
+        if !UNTRACKED_META.contains(&key.as_str()) {
+            path[1] = key;
+            metadata.insert(format!("f:{key}"), walk(kind, value, &mut path));
+        }
+    }
+    let mut fields = Map::new();
+    if !metadata.is_empty() {
+        fields.insert("f:metadata".into(), Value::Object(metadata));
+    }
+    for (key, value) in &object.body {
+        if !UNTRACKED_TOP.contains(&key.as_str()) {
+            fields.insert(format!("f:{key}"), walk(kind, value, &mut vec![key]));
+        }
+    }
+    Value::Object(fields)
+}
+
+/// The `f:metadata` node for tracked metadata entries, if any.
+fn metadata_fields<'a>(
+    kind: &str,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> Option<Value> {
+    let mut path = vec!["metadata", ""];
+    let fields: Map<String, Value> = entries
+        .map(|(key, value)| {
+            path[1] = key;
+            (format!("f:{key}"), walk(kind, value, &mut path))
+        })
+        .collect();
+    (!fields.is_empty()).then_some(Value::Object(fields))
+}
+
+/// The `FieldsV1` node of `value` at `path`: its fields, keyed list elements or set members
+/// (a scalar or an atomic list is a leaf, `{}`).
+fn walk<'a>(kind: &str, value: &'a Value, path: &mut Vec<&'a str>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, v)| {
+                    path.push(key);
+                    let child = walk(kind, v, path);
+                    path.pop();
+                    (format!("f:{key}"), child)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => list(kind, items, path),
+        _ => Value::Object(Map::new()),
+    }
+}
+
+/// The `FieldsV1` node of the list `items` at `path`, by the list's merge strategy.
+fn list<'a>(kind: &str, items: &'a [Value], path: &mut Vec<&'a str>) -> Value {
+    let mut fields = Map::new();
+    match list_strategy(kind, path) {
+        ListStrategy::MergeByKey(key) => {
+            for item in items {
+                let Some(id) = item.get(key) else { continue };
+                let mut child = walk(kind, item, path);
+                if let Value::Object(child) = &mut child {
+                    child.insert(".".into(), Value::Object(Map::new()));
+                }
+                fields.insert(format!("k:{}", json!({ key: id })), child);
+            }
+        }
+        ListStrategy::MergeSet => {
+            for item in items {
+                fields.insert(format!("v:{item}"), Value::Object(Map::new()));
+            }
+        }
+        // An atomic list is one value: a leaf.
+        ListStrategy::Replace => {}
+    }
+    Value::Object(fields)
 }
 
 /// The value at a path, if present.
@@ -401,6 +478,50 @@ mod tests {
             })
         );
         assert_eq!(FieldSet::from_json(&set.to_json()), set);
+    }
+
+    #[test]
+    fn a_new_objects_fields_in_one_walk_are_the_tracked_parts_fields() {
+        let objects = [
+            deployment("nginx", 2),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare"}}),
+            json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"generateName": "web-", "namespace": "d", "uid": "u", "resourceVersion": "3",
+                    "labels": {"app": "web", "tier": "a"}, "annotations": {"x/y": "1"},
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u1", "controller": true}],
+                    "finalizers": ["a/b", "c/d"], "creationTimestamp": "2026-01-01T00:00:00Z",
+                    "managedFields": [{"manager": "m", "fieldsV1": {"f:spec": {}}}]},
+                "spec": {"containers": [
+                        {"name": "web", "image": "nginx", "args": ["-g", "x"],
+                         "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                         "env": [{"name": "A", "value": "1"}, {"value": "keyless"}],
+                         "volumeMounts": [{"name": "v", "mountPath": "/data"}]},
+                        {"name": "side", "image": "busybox"}],
+                    "volumes": [{"name": "v", "emptyDir": {}}],
+                    "tolerations": [{"key": "k", "operator": "Exists"}],
+                    "nodeSelector": {}},
+                "status": {"phase": "Pending", "conditions": [{"type": "Ready", "status": "False"}]}}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                "spec": {"ports": [{"port": 80, "targetPort": 8080}], "selector": {"app": "web"}}}),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                "data": {"a": "1"}, "immutable": true}),
+        ];
+        // FieldsV1 of each, as the tree-building walk wrote them before this one-walk form.
+        let expected = [
+            r#"{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:name":{}}}}}}}"#,
+            r#"{}"#,
+            r#"{"f:metadata":{"f:annotations":{"f:x/y":{}},"f:finalizers":{"v:\"a/b\"":{},"v:\"c/d\"":{}},"f:generateName":{},"f:labels":{"f:app":{},"f:tier":{}},"f:ownerReferences":{"k:{\"uid\":\"u1\"}":{".":{},"f:apiVersion":{},"f:controller":{},"f:kind":{},"f:name":{},"f:uid":{}}}},"f:spec":{"f:containers":{"k:{\"name\":\"side\"}":{".":{},"f:image":{},"f:name":{}},"k:{\"name\":\"web\"}":{".":{},"f:args":{},"f:env":{"k:{\"name\":\"A\"}":{".":{},"f:name":{},"f:value":{}}},"f:image":{},"f:name":{},"f:ports":{"k:{\"containerPort\":80}":{".":{},"f:containerPort":{},"f:protocol":{}}},"f:volumeMounts":{"k:{\"mountPath\":\"/data\"}":{".":{},"f:mountPath":{},"f:name":{}}}}},"f:nodeSelector":{},"f:tolerations":{},"f:volumes":{"k:{\"name\":\"v\"}":{".":{},"f:emptyDir":{},"f:name":{}}}}}"#,
+            r#"{"f:spec":{"f:ports":{"k:{\"port\":80}":{".":{},"f:port":{},"f:targetPort":{}}},"f:selector":{"f:app":{}}}}"#,
+            r#"{"f:data":{"f:a":{}},"f:immutable":{}}"#,
+        ];
+        for (value, expected) in objects.into_iter().zip(expected) {
+            let expected: Value = serde_json::from_str(expected).expect("expected");
+            let object = crate::Object::from_json(value.to_string().as_bytes()).expect("object");
+            let kind = object.kind.clone();
+            let (_, tracked) = tracked_parts(None, &object);
+            assert_eq!(fields_v1_of(&kind, &object), expected, "{value}");
+            assert_eq!(fields_of(&kind, &tracked).to_json(), expected, "{value}");
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   migration) is taken as given.
 
 use berth_api::managed_fields::{
-    Element, FieldSet, changed, display, fields_of, remove_at, tracked_parts, value_at,
+    Element, FieldSet, changed, display, fields_of, fields_v1_of, remove_at, tracked_parts,
+    value_at,
 };
 use berth_api::{Object, ResourceType};
 use serde_json::{Value, json};
@@ -98,14 +99,13 @@ impl Entry {
     }
 
     fn to_json(&self) -> Value {
-        let mut entry = json!({
-            "manager": self.manager,
-            "operation": self.operation,
-            "apiVersion": self.api_version,
-            "time": self.time,
-            "fieldsType": "FieldsV1",
-            "fieldsV1": self.fields.to_json(),
-        });
+        let mut entry = entry_json(
+            &self.manager,
+            &self.operation,
+            &self.api_version,
+            &self.time,
+            self.fields.to_json(),
+        );
         if let Some(sub) = &self.subresource {
             entry["subresource"] = json!(sub);
         }
@@ -115,6 +115,24 @@ impl Entry {
     fn is(&self, manager: &str, operation: &str) -> bool {
         self.manager == manager && self.operation == operation && self.subresource.is_none()
     }
+}
+
+/// A managedFields entry with `fields` (FieldsV1 JSON).
+fn entry_json(
+    manager: &str,
+    operation: &str,
+    api_version: &str,
+    time: &str,
+    fields: Value,
+) -> Value {
+    json!({
+        "manager": manager,
+        "operation": operation,
+        "apiVersion": api_version,
+        "time": time,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields,
+    })
 }
 
 fn entries(object: &Object) -> Vec<Entry> {
@@ -149,9 +167,21 @@ pub fn track_update(
     }
     let Some(before) = before else {
         // A create: the manager owns every field the object sets, and nobody else owns any.
-        let (_, new) = tracked_parts(None, after);
-        let entry = Entry::new(manager, "Update", rt, fields_of(rt.kind, &new));
-        store(after, vec![entry]);
+        let fields = fields_v1_of(rt.kind, after);
+        let owns_some = fields.as_object().is_some_and(|f| !f.is_empty());
+        after.metadata.managed_fields = if owns_some {
+            let api_version = rt.group_version().api_version();
+            let entry = entry_json(
+                &manager.name,
+                "Update",
+                &api_version,
+                &now_rfc3339(),
+                fields,
+            );
+            vec![entry]
+        } else {
+            Vec::new()
+        };
         return;
     };
     let mut list = entries(before);
