@@ -8,8 +8,8 @@ use std::sync::Arc;
 use berth_api::quantity::Quantity;
 use berth_api::selector::LabelSelector;
 use k8s_openapi::api::core::v1::{
-    Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodAffinityTerm, Taint,
-    Toleration,
+    Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodAffinityTerm, PodSpec,
+    Taint, Toleration,
 };
 
 pub const CPU: &str = "cpu";
@@ -351,7 +351,8 @@ impl PodInfo {
     pub fn from_pod(pod: &Pod) -> PodInfo {
         let meta = &pod.metadata;
         let namespace = meta.namespace.clone().unwrap_or_default();
-        let spec = pod.spec.clone().unwrap_or_default();
+        let no_spec = PodSpec::default();
+        let spec = pod.spec.as_ref().unwrap_or(&no_spec);
         let status = pod.status.as_ref();
         // Effective requests: the larger of all app containers (plus sidecars) and any one
         // init container; plus pod overhead.

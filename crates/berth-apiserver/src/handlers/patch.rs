@@ -86,6 +86,30 @@ impl Patch {
         }
     }
 
+    /// `current` patched. A merge patch that leaves metadata and the object's identity alone
+    /// (a status or spec patch) merges into a copy of the body; anything else patches the
+    /// object's JSON and decodes the result.
+    pub fn apply_to(&self, kind: &str, current: &Object) -> Result<Object, ApiError> {
+        if let Patch::Merge(Value::Object(patch)) = self
+            && !patch
+                .keys()
+                .any(|k| matches!(k.as_str(), "metadata" | "apiVersion" | "kind"))
+        {
+            let mut patched = current.clone();
+            for (key, value) in patch {
+                if value.is_null() {
+                    patched.body.remove(key);
+                } else {
+                    json_patch::merge(patched.body.entry(key).or_insert(Value::Null), value);
+                }
+            }
+            return Ok(patched);
+        }
+        let after = self.apply(kind, current.to_value())?;
+        serde_json::from_value(after)
+            .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))
+    }
+
     /// The patched document.
     pub fn apply(&self, kind: &str, mut document: Value) -> Result<Value, ApiError> {
         match self {
@@ -123,9 +147,7 @@ pub async fn patch(
             .get_for_update(target.rt, target.namespace(), name, cached_ok)
             .await?;
         cached_ok = false;
-        let after = patch.apply(target.rt.kind, current.to_value())?;
-        let mut patched: Object = serde_json::from_value(after)
-            .map_err(|e| ApiError::bad_request(format!("the patched object is not valid: {e}")))?;
+        let mut patched = patch.apply_to(target.rt.kind, &current)?;
         if patched == current {
             // Nothing to write, as upstream: the object as it is.
             return Ok(json(200, &current));
@@ -152,6 +174,49 @@ pub async fn patch(
             Err(err) if err.reason == "Conflict" && !client_precondition => continue,
             Err(err) => return Err(err),
             Ok(updated) => return Ok(with_warnings(json_bytes(200, updated.json()), &warnings)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_merge_patch_on_the_body_is_the_merge_of_the_whole_document() {
+        let current = Object::from_json(
+            json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "d", "labels": {"app": "web"}, "resourceVersion": "4"},
+                "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "a"}], "priority": 3},
+                "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]},
+            })
+            .to_string()
+            .as_bytes(),
+        )
+        .expect("pod");
+        let patches = [
+            json!({"status": {"phase": "Running", "podIP": "10.0.0.2", "conditions": [{"type": "Ready", "status": "True"}]}}),
+            json!({"spec": {"priority": null, "containers": [{"name": "c", "image": "b"}]}}),
+            json!({"status": null}),
+            json!({"status": {"phase": {"nested": {"gone": null, "kept": 1}}}}),
+            json!({"data": {"a": "1", "b": null}, "spec": 7}),
+            json!({}),
+            // Not on the fast path: metadata and identity.
+            json!({"metadata": {"labels": {"app": null, "tier": "x"}}, "status": {"phase": "Failed"}}),
+            json!({"apiVersion": "v1", "spec": {"nodeName": "n2"}}),
+        ];
+        for patch in patches {
+            let merge = Patch::Merge(patch.clone());
+            let whole: Object =
+                serde_json::from_value(merge.apply("Pod", current.to_value()).expect("apply"))
+                    .expect("decode");
+            assert_eq!(
+                merge.apply_to("Pod", &current).expect("apply_to"),
+                whole,
+                "{patch}"
+            );
         }
     }
 }
