@@ -156,21 +156,17 @@ pub async fn renew_lease(client: &kube::Client, name: &str) -> Result<(), kube::
 
 /// The pod's QoS class: Guaranteed, Burstable or BestEffort.
 pub fn qos_class(pod: &Pod) -> &'static str {
-    let containers = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.clone())
-        .unwrap_or_default();
+    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers[..]);
     let mut any = false;
     let mut guaranteed = true;
-    for c in &containers {
-        let r = c.resources.clone().unwrap_or_default();
-        let requests = r.requests.unwrap_or_default();
-        let limits = r.limits.unwrap_or_default();
-        any |= !requests.is_empty() || !limits.is_empty();
+    for c in containers {
+        let resources = c.resources.as_ref();
+        let requests = resources.and_then(|r| r.requests.as_ref());
+        let limits = resources.and_then(|r| r.limits.as_ref());
+        any |= requests.is_some_and(|r| !r.is_empty()) || limits.is_some_and(|l| !l.is_empty());
         for resource in ["cpu", "memory"] {
-            let limit = limits.get(resource);
-            let request = requests.get(resource).or(limit);
+            let limit = limits.and_then(|l| l.get(resource));
+            let request = requests.and_then(|r| r.get(resource)).or(limit);
             if limit.is_none() || request != limit {
                 guaranteed = false;
             }
@@ -188,6 +184,34 @@ pub fn qos_class(pod: &Pod) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qos_classes_as_upstream() {
+        let pod = |resources: serde_json::Value| -> Pod {
+            serde_json::from_value(json!({"spec": {"containers": [
+                {"name": "a", "resources": resources},
+                {"name": "b", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}},
+            ]}}))
+            .expect("pod")
+        };
+        assert_eq!(
+            qos_class(&pod(json!({"limits": {"cpu": "2", "memory": "2Gi"}}))),
+            "Guaranteed"
+        );
+        assert_eq!(
+            qos_class(&pod(json!({"requests": {"cpu": "2", "memory": "2Gi"},
+                "limits": {"cpu": "2", "memory": "2Gi"}}))),
+            "Guaranteed"
+        );
+        assert_eq!(
+            qos_class(&pod(json!({"requests": {"cpu": "1"}}))),
+            "Burstable"
+        );
+        let best_effort: Pod =
+            serde_json::from_value(json!({"spec": {"containers": [{"name": "a"}]}})).expect("pod");
+        assert_eq!(qos_class(&best_effort), "BestEffort");
+        assert_eq!(qos_class(&Pod::default()), "BestEffort");
+    }
 
     #[test]
     fn transition_times_move_only_when_a_status_changes() {
