@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use berth_store::{EventKind, Revision};
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+use tokio::time::{Instant, Sleep};
 
 use super::Query;
 use super::list::{matches_cached, options, wanted_revision};
@@ -122,9 +124,63 @@ struct State {
     prefix: String,
     pending: VecDeque<Bytes>,
     live: Option<broadcast::Receiver<Arc<CacheEvent>>>,
-    deadline: Option<tokio::time::Instant>,
-    /// The cache's revision, for bookmarks (`None` when not requested).
-    bookmarks: Option<tokio::sync::watch::Receiver<Revision>>,
+    /// The end of `timeoutSeconds` (`None`: no timeout).
+    deadline: Option<Pin<Box<Sleep>>>,
+    /// Bookmarks, when requested.
+    bookmarks: Option<Bookmarks>,
+}
+
+/// When the next bookmark is due. One timer for the stream's life: an event only notes the
+/// time it came (no timer is touched per event); when the timer fires early because events
+/// came meanwhile, it is moved to [`BOOKMARK_INTERVAL`] after the last one.
+struct Bookmarks {
+    /// The cache's revision.
+    revisions: tokio::sync::watch::Receiver<Revision>,
+    timer: Pin<Box<Sleep>>,
+    last_event: Instant,
+}
+
+impl Bookmarks {
+    fn new(revisions: tokio::sync::watch::Receiver<Revision>) -> Bookmarks {
+        let now = Instant::now();
+        Bookmarks {
+            revisions,
+            timer: Box::pin(tokio::time::sleep_until(now + BOOKMARK_INTERVAL)),
+            last_event: now,
+        }
+    }
+
+    /// Waits until a bookmark is due: [`BOOKMARK_INTERVAL`] without events.
+    async fn due(&mut self) -> Revision {
+        loop {
+            self.timer.as_mut().await;
+            let due = self.last_event + BOOKMARK_INTERVAL;
+            if Instant::now() >= due {
+                self.last_event = Instant::now();
+                self.timer
+                    .as_mut()
+                    .reset(self.last_event + BOOKMARK_INTERVAL);
+                return *self.revisions.borrow();
+            }
+            self.timer.as_mut().reset(due);
+        }
+    }
+}
+
+/// Waits for `deadline`, or forever without one.
+async fn until(deadline: &mut Option<Pin<Box<Sleep>>>) {
+    match deadline {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits for the next bookmark, or forever when none were asked for.
+async fn next_bookmark(bookmarks: &mut Option<Bookmarks>) -> Revision {
+    match bookmarks {
+        Some(bookmarks) => bookmarks.due().await,
+        None => std::future::pending().await,
+    }
 }
 
 impl Encoder {
@@ -209,14 +265,14 @@ pub async fn watch(
     let deadline = query
         .timeout_seconds
         .filter(|&s| s > 0)
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+        .map(|s| Box::pin(tokio::time::sleep(Duration::from_secs(s))));
     let state = State {
         encoder,
         prefix,
         pending,
         live,
         deadline,
-        bookmarks,
+        bookmarks: bookmarks.map(Bookmarks::new),
     };
     let body = futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -224,21 +280,18 @@ pub async fn watch(
                 return Some((Ok::<Bytes, Infallible>(line), s));
             }
             let live = s.live.as_mut()?;
-            let deadline = s.deadline.unwrap_or_else(|| {
-                tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600)
-            });
-            let bookmark_at = tokio::time::Instant::now() + BOOKMARK_INTERVAL;
             let next = tokio::select! {
+                biased;
                 next = live.recv() => next,
-                () = tokio::time::sleep_until(deadline) => return None,
-                () = tokio::time::sleep_until(bookmark_at), if s.bookmarks.is_some() => {
-                    if let Some(revisions) = &s.bookmarks {
-                        let revision = *revisions.borrow();
-                        s.pending.push_back(s.encoder.bookmark(revision));
-                    }
+                () = until(&mut s.deadline) => return None,
+                revision = next_bookmark(&mut s.bookmarks) => {
+                    s.pending.push_back(s.encoder.bookmark(revision));
                     continue;
                 }
             };
+            if let Some(bookmarks) = &mut s.bookmarks {
+                bookmarks.last_event = Instant::now();
+            }
             match next {
                 Ok(event) => {
                     if event.key.starts_with(&s.prefix)
@@ -303,5 +356,53 @@ mod tests {
                 .as_str()
                 .is_some_and(|rv| !rv.is_empty())
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_event_postpones_the_next_bookmark() {
+        let start = Instant::now();
+        let (_tx, revisions) = tokio::sync::watch::channel(Revision::new(7));
+        let mut bookmarks = Bookmarks::new(revisions);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        bookmarks.last_event = Instant::now();
+        // Due an interval after that event, not after the start.
+        assert!(
+            tokio::time::timeout(Duration::from_secs(59), bookmarks.due())
+                .await
+                .is_err()
+        );
+        assert_eq!(bookmarks.due().await, Revision::new(7));
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(30) + BOOKMARK_INTERVAL
+        );
+        // And the next one an interval after that.
+        bookmarks.due().await;
+        assert_eq!(
+            Instant::now() - start,
+            Duration::from_secs(30) + BOOKMARK_INTERVAL * 2
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_ends_the_stream() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let query = Query {
+            resource_version: Some("0".into()),
+            timeout_seconds: Some(5),
+            ..Query::default()
+        };
+        tokio::time::pause();
+        let start = Instant::now();
+        let response = watch(&registry, &target, &query, false)
+            .await
+            .expect("watch");
+        let mut body = response.into_body();
+        assert!(body.frame().await.is_none(), "the stream ends");
+        assert!(Instant::now() - start >= Duration::from_secs(5));
     }
 }
