@@ -324,24 +324,38 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
 
-    #[tokio::test]
-    async fn quiet_watches_get_bookmarks_when_they_ask() {
+    /// What a test watch needs kept alive: the registry (its caches feed the stream), the
+    /// store and its directory.
+    type Keep = (Registry, Arc<dyn berth_store::Store>, tempfile::TempDir);
+
+    /// A watch of configmaps from `resourceVersion=0` with `query`'s other options, on a
+    /// paused clock (paused only once the store has opened: its blocking reads run on real
+    /// time), and when it started.
+    async fn paused_configmap_watch(query: Query) -> (Body, Instant, Keep) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let (registry, store) = Registry::for_tests(dir.path()).await;
         let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
             .expect("a resource path")
             .expect("configmaps");
         let query = Query {
             resource_version: Some("0".into()),
-            allow_watch_bookmarks: Some(true),
-            ..Query::default()
+            ..query
         };
-        // Only now pause the clock: the store's blocking reads above ran on real time.
         tokio::time::pause();
+        let start = Instant::now();
         let response = watch(&registry, &target, &query, false)
             .await
             .expect("watch");
-        let mut body = response.into_body();
+        (response.into_body(), start, (registry, store, dir))
+    }
+
+    #[tokio::test]
+    async fn quiet_watches_get_bookmarks_when_they_ask() {
+        let (mut body, _, _keep) = paused_configmap_watch(Query {
+            allow_watch_bookmarks: Some(true),
+            ..Query::default()
+        })
+        .await;
         let frame = tokio::time::timeout(BOOKMARK_INTERVAL * 2, body.frame())
             .await
             .expect("a frame before the timeout")
@@ -386,22 +400,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_timeout_ends_the_stream() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (registry, _store) = Registry::for_tests(dir.path()).await;
-        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
-            .expect("a resource path")
-            .expect("configmaps");
-        let query = Query {
-            resource_version: Some("0".into()),
+        let (mut body, start, _keep) = paused_configmap_watch(Query {
             timeout_seconds: Some(5),
             ..Query::default()
-        };
-        tokio::time::pause();
-        let start = Instant::now();
-        let response = watch(&registry, &target, &query, false)
-            .await
-            .expect("watch");
-        let mut body = response.into_body();
+        })
+        .await;
         assert!(body.frame().await.is_none(), "the stream ends");
         assert!(Instant::now() - start >= Duration::from_secs(5));
     }
