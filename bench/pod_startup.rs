@@ -52,7 +52,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 /// Fields of `/proc/<pid>/smaps_rollup` (kB): `Pss` is the process's share of pages it
-/// maps together with others (the one binary every shim runs), `Private_*` what it alone
+/// maps together with others (the shim program every shim runs), `Private_*` what it alone
 /// costs.
 fn smaps_kib(pid: u32, fields: &[&str]) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))

@@ -3,8 +3,8 @@
 //! `berth server` uses mimalloc: the API server allocates and frees millions of small JSON
 //! nodes a second, and glibc malloc spent about a quarter of the server's CPU doing it (its
 //! arenas, consolidation and `mprotect` growth). Every other role keeps glibc malloc:
-//! mimalloc reserves memory per thread up front, which doubles the idle RSS of a node agent
-//! and would cost each per-container shim more than the shim's whole budget.
+//! mimalloc reserves memory per thread up front, which doubles the idle RSS of a node agent.
+//! (Container shims are a program of their own, `crates/berth-shim`.)
 //!
 //! `BERTH_ALLOCATOR=system` or `=mimalloc` in the environment overrides the role's default
 //! (to compare the two, or to step around an allocator problem).
@@ -249,7 +249,7 @@ mod tests {
             "--simulate",
             "5"
         ])));
-        assert!(!role_is_server(&cmdline(&["berth", "shim", "server"])));
+        assert!(!role_is_server(&cmdline(&["berth", "image", "server"])));
         assert!(!role_is_server(&cmdline(&["berth", "serverx"])));
         assert!(!role_is_server(&cmdline(&["berth"])));
         assert!(!role_is_server(&(([0u8; 256]), 0)));

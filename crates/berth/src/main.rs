@@ -14,17 +14,7 @@ use clap::Parser;
 static ALLOCATOR: allocator::ByRole = allocator::ByRole;
 
 fn main() -> ExitCode {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(result) = cli::shim::run_early(&argv) {
-        return match result {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("berth: error: {err:#}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    let args = cli::Args::parse_from(argv);
+    let args = cli::Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG")

@@ -1,4 +1,4 @@
-//! The container runtime with real runc and real shims (`berth shim`, this binary): a
+//! The container runtime with real runc and real shims (the static program `berth-agent` carries): a
 //! container from the demo image runs, its output lands in a CRI-format log, its exit code is
 //! recorded; SIGTERM reaches a running one; a missing command is a start error with runc's
 //! message; removal leaves no runc container, mount or cgroup. Needs root, runc and
@@ -102,8 +102,7 @@ async fn containers_run_log_exit_stop_and_leave_nothing_behind() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
     let layers = import_demo(&data_dir);
-    let runtime =
-        Runtime::new(&data_dir, PathBuf::from(env!("CARGO_BIN_EXE_berth"))).expect("runtime");
+    let runtime = Runtime::new(&data_dir).expect("runtime");
     let unique = format!("berth-rt-{}", std::process::id());
     let ids: Vec<String> = ["exit", "term", "missing"]
         .iter()

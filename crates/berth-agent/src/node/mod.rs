@@ -47,8 +47,6 @@ pub struct NodeConfig {
     pub node_name: String,
     pub data_dir: PathBuf,
     pub labels: BTreeMap<String, String>,
-    /// The program that runs `shim` (this binary).
-    pub shim_program: PathBuf,
     pub cni_plugin_dir: PathBuf,
     /// The pods' bridge (≤ 15 characters).
     pub bridge: String,
@@ -234,7 +232,7 @@ pub async fn run(client: kube::Client, config: NodeConfig) -> Result<(), NodeErr
         machine.internal_ip.clone(),
     ])?;
     let fingerprint = identity.fingerprint.clone();
-    let runtime = Runtime::new(&config.data_dir, config.shim_program.clone())?;
+    let runtime = Runtime::new(&config.data_dir)?;
     let agent_dir = config.data_dir.join("agent");
     let address = format!(
         "{}:{}",

@@ -4,7 +4,8 @@
 //!
 //! On disk (`<data-dir>/agent/`): `containers/<id>/` is a container's bundle (`config.json`,
 //! `rootfs/`, `upper/`, `work/`, `status.json`, `runc.log`); `runc/` is runc's state root, so
-//! several agents (tests) on one machine never see each other's containers.
+//! several agents (tests) on one machine never see each other's containers; `bin/` holds the
+//! installed shim program.
 //!
 //! Invariants: a container dir exists from before `runc create` until [`Runtime::remove`]
 //! has deleted the runc container and unmounted its rootfs, so everything this runtime ever
@@ -52,14 +53,14 @@ pub struct Runtime {
     containers: PathBuf,
     runc_root: PathBuf,
     runc: PathBuf,
-    /// The program that runs `shim` (this binary).
-    shim_program: PathBuf,
+    /// The installed shim program ([`shim::install`]).
+    shim: PathBuf,
 }
 
 impl Runtime {
-    /// A runtime keeping its state under `<data_dir>/agent`, starting shims as
-    /// `<shim_program> shim …`.
-    pub fn new(data_dir: &Path, shim_program: PathBuf) -> Result<Runtime, RuntimeError> {
+    /// A runtime keeping its state under `<data_dir>/agent`, where it also installs the
+    /// shim program.
+    pub fn new(data_dir: &Path) -> Result<Runtime, RuntimeError> {
         let agent = data_dir.join("agent");
         let containers = agent.join("containers");
         let runc_root = agent.join("runc");
@@ -67,11 +68,15 @@ impl Runtime {
             std::fs::create_dir_all(dir)
                 .map_err(io_error(format!("creating {}", dir.display())))?;
         }
+        let shim = shim::install(&agent).map_err(io_error(format!(
+            "installing the shim program in {}/bin",
+            agent.display()
+        )))?;
         Ok(Runtime {
             containers,
             runc_root,
             runc: PathBuf::from("runc"),
-            shim_program,
+            shim,
         })
     }
 
@@ -109,25 +114,27 @@ impl Runtime {
             "writing {}/config.json",
             bundle.display()
         )))?;
-        let mut shim = tokio::process::Command::new(&self.shim_program)
-            .arg("shim")
-            .arg("--id")
-            .arg(&spec.id)
-            .arg("--bundle")
-            .arg(&bundle)
-            .arg("--runc")
-            .arg(&self.runc)
-            .arg("--runc-root")
-            .arg(&self.runc_root)
-            .arg("--log")
-            .arg(log)
+        let config = shim::ShimConfig {
+            id: spec.id.clone(),
+            bundle: bundle.clone(),
+            runc: self.runc.clone(),
+            runc_root: self.runc_root.clone(),
+            log: log.to_path_buf(),
+            tty: spec.tty,
+            stdin: spec.stdin,
+        };
+        let mut shim = tokio::process::Command::new(&self.shim)
+            .args(config.args())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             // Its own process group: a Ctrl-C meant for the agent does not reach it.
             .process_group(0)
             .spawn()
-            .map_err(io_error("starting the shim"))?;
+            .map_err(io_error(format!(
+                "starting the shim {}",
+                self.shim.display()
+            )))?;
         let stdout = shim.stdout.take();
         let mut line = String::new();
         if let Some(stdout) = stdout {

@@ -158,9 +158,6 @@ pub struct ContainerSpec {
     pub tty: bool,
 }
 
-/// The OCI annotation telling the shim to keep a stdin FIFO for the container.
-pub const ANNOTATION_STDIN: &str = "berth.dev/stdin";
-
 fn capability_name(name: &str) -> String {
     let upper = name.to_ascii_uppercase();
     if upper.starts_with("CAP_") {
@@ -291,7 +288,6 @@ impl ContainerSpec {
             "hostname": self.hostname,
             "mounts": mounts,
             "linux": linux,
-            "annotations": {ANNOTATION_STDIN: if self.stdin { "true" } else { "false" }},
         })
     }
 }

@@ -135,8 +135,6 @@ impl NodeArgs {
             node_name: name,
             data_dir: self.data_dir.clone(),
             labels,
-            shim_program: std::env::current_exe()
-                .context("finding this program (for its shims)")?,
             cni_plugin_dir: self.cni_bin_dir.clone(),
             bridge: self.cni_bridge.clone(),
             cgroup_root: self.cgroup_root.trim_matches('/').to_string(),

@@ -4,7 +4,6 @@ mod agent;
 mod duration;
 mod image;
 mod server;
-pub mod shim;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -32,9 +31,6 @@ enum Command {
     Agent(agent::AgentArgs),
     /// Manage a node's images: pull, import archives, list, remove.
     Image(image::ImageArgs),
-    /// The per-container process the agent starts (not for direct use).
-    #[command(hide = true)]
-    Shim(shim::ShimArgs),
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -43,6 +39,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Server(server) => server::run(server),
         Command::Agent(agent) => agent::run(agent),
         Command::Image(image) => image::run(image),
-        Command::Shim(shim) => shim::run(shim),
     }
 }
