@@ -72,6 +72,11 @@ impl Runtime {
             "installing the shim program in {}/bin",
             agent.display()
         )))?;
+        shim::check(&shim).map_err(io_error(format!(
+            "running the shim program {} (is {} on a noexec mount?)",
+            shim.display(),
+            data_dir.display()
+        )))?;
         Ok(Runtime {
             containers,
             runc_root,

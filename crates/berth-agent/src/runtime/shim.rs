@@ -44,6 +44,23 @@ pub fn install(agent_dir: &Path) -> io::Result<PathBuf> {
     Ok(path)
 }
 
+/// Runs the installed shim once without arguments (it says what is missing and exits): an
+/// agent whose data directory cannot execute programs finds out at start, not per container.
+pub fn check(program: &Path) -> io::Result<()> {
+    let out = std::process::Command::new(program)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if out.status.code() == Some(2) {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "it exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
 /// Unmaps the pages of [`PROGRAM`] that writing it faulted in: 1.3 MiB of this binary's
 /// read-only data the agent would otherwise keep resident for the rest of its life.
 #[allow(unsafe_code)]
@@ -102,6 +119,7 @@ mod tests {
     fn the_installed_program_runs() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = install(dir.path()).expect("install");
+        check(&path).expect("the check passes");
         let out = std::process::Command::new(&path)
             .arg("--color")
             .output()
@@ -111,5 +129,12 @@ mod tests {
             String::from_utf8_lossy(&out.stderr).trim(),
             "berth-shim: unknown argument \"--color\""
         );
+        // Something that is not the shim fails the check.
+        let not_a_shim = dir.path().join("true.sh");
+        std::fs::write(&not_a_shim, "#!/bin/sh\nexit 0\n").expect("write");
+        std::fs::set_permissions(&not_a_shim, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        assert!(check(&not_a_shim).is_err());
+        assert!(check(&dir.path().join("missing")).is_err());
     }
 }
