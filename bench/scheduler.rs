@@ -10,6 +10,8 @@
 //!    stored (seen through a watch). The simulated nodes keep renewing their Leases and mark
 //!    every bound pod Running meanwhile, as kubelets would (scheduler_perf runs without them).
 //!
+//!    Then the same without kubelets, as scheduler_perf runs: the nodes are Node objects
+//!    created through the API, nothing renews them or marks pods Running.
 //! 4. **Backlog**: the first batch's count of pods created while the server runs without its
 //!    scheduler; then the server restarts with it: pods/s until all are bound (start-up
 //!    included), and from the first binding to the last (the scheduler's own rate, as
@@ -310,8 +312,25 @@ async fn all_bound(
     }
 }
 
-async fn end_to_end(nodes: usize, batches: &[usize]) {
-    println!("\n## End to end: berth server + berth agent --simulate {nodes}");
+/// Where an end-to-end run's nodes come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeSource {
+    /// `berth agent --simulate`: Leases renewed, bound pods marked Running (kubemark-like).
+    Simulated,
+    /// Node objects created through the API and nothing else, as scheduler_perf does: no
+    /// kubelet marks pods Running (the server's node grace period outlasts the run).
+    Objects,
+}
+
+async fn end_to_end(nodes: usize, batches: &[usize], source: NodeSource) {
+    match source {
+        NodeSource::Simulated => {
+            println!("\n## End to end: berth server + berth agent --simulate {nodes}")
+        }
+        NodeSource::Objects => println!(
+            "\n## End to end without kubelets (scheduler_perf's setting): berth server + {nodes} Node objects"
+        ),
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -325,8 +344,25 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
         .to_string();
     let client = berth_client::connect(&url, &token).await.expect("client");
     let registering = Instant::now();
-    let agent = start_agent(&url, &token, nodes);
     let node_api: Api<Node> = Api::all(client.clone());
+    let agent = match source {
+        NodeSource::Simulated => Some(start_agent(&url, &token, nodes)),
+        NodeSource::Objects => {
+            futures_util::stream::iter(0..nodes)
+                .for_each_concurrent(64, |i| {
+                    let api = node_api.clone();
+                    async move {
+                        let name = format!("node-{i}");
+                        let object = node(&name, "32", "128Gi");
+                        if let Err(e) = api.create(&PostParams::default(), &object).await {
+                            eprintln!("create {name}: {e}");
+                        }
+                    }
+                })
+                .await;
+            None
+        }
+    };
     loop {
         let list = node_api
             .list_metadata(&Default::default())
@@ -338,13 +374,14 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    let agent_pid = agent.as_ref().map(|a| a.0.id());
     println!(
-        "{nodes} nodes registered in {:.1} s; agent RSS {:.1} MiB, server RSS {:.1} MiB",
+        "{nodes} nodes registered in {:.1} s; agent RSS {}, server RSS {:.1} MiB",
         registering.elapsed().as_secs_f64(),
-        rss_mib(agent.0.id()),
+        agent_pid.map_or("(none)".into(), |pid| format!("{:.1} MiB", rss_mib(pid))),
         rss_mib(server.0.id())
     );
-    // Let the first Lease round settle.
+    // Let the first Lease round (or the node IPAM controller's podCIDR writes) settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
@@ -352,7 +389,7 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
     let mut offset = 0;
     for &count in batches {
         let server_cpu = cpu_seconds(server.0.id());
-        let agent_cpu = cpu_seconds(agent.0.id());
+        let agent_cpu = agent_pid.map_or(0.0, cpu_seconds);
         let bench_cpu = cpu_seconds(std::process::id());
         let start = Instant::now();
         let names: Vec<String> = (offset..offset + count)
@@ -377,17 +414,22 @@ async fn end_to_end(nodes: usize, batches: &[usize]) {
             return;
         };
         let total = last.duration_since(start);
+        let agent_figures = agent_pid.map_or(String::new(), |pid| {
+            format!(
+                " (agent: {:.1} s CPU, {:.0} MiB)",
+                cpu_seconds(pid) - agent_cpu,
+                rss_mib(pid)
+            )
+        });
         println!(
-            "{count} pods: created in {:.2} s ({:.0}/s); all bound after {:.2} s: {:.0} pods/s end to end; CPU: server {:.1} s, agent {:.1} s, this client {:.1} s; RSS: server {:.0} MiB, agent {:.0} MiB",
+            "{count} pods: created in {:.2} s ({:.0}/s); all bound after {:.2} s: {:.0} pods/s end to end; CPU: server {:.1} s, this client {:.1} s; server RSS {:.0} MiB{agent_figures}",
             created.as_secs_f64(),
             count as f64 / created.as_secs_f64(),
             total.as_secs_f64(),
             count as f64 / total.as_secs_f64(),
             cpu_seconds(server.0.id()) - server_cpu,
-            cpu_seconds(agent.0.id()) - agent_cpu,
             cpu_seconds(std::process::id()) - bench_cpu,
             rss_mib(server.0.id()),
-            rss_mib(agent.0.id()),
         );
     }
 }
@@ -474,7 +516,8 @@ fn main() {
     utilisation();
     decision_speed(nodes);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(end_to_end(nodes, &batches));
+    runtime.block_on(end_to_end(nodes, &batches, NodeSource::Simulated));
+    runtime.block_on(end_to_end(nodes, &batches, NodeSource::Objects));
     let backlog_pods = batches.first().copied().unwrap_or(10_000);
     runtime.block_on(backlog(nodes, backlog_pods));
 }

@@ -460,8 +460,11 @@ impl Registry {
         meta.deletion_timestamp = None;
         meta.deletion_grace_period_seconds = None;
         // Status is the controllers' to write: a new object starts without one, as upstream
-        // (a Pod starts Pending).
-        if rt.subresource("status").is_some() {
+        // (a Pod starts Pending) — except a Node, which its kubelet registers with its
+        // capacity and conditions already filled in (upstream's node strategy keeps every
+        // field on create).
+        let is_node = rt.group.is_empty() && rt.plural == "nodes";
+        if rt.subresource("status").is_some() && !is_node {
             object.body.remove("status");
             if rt.group.is_empty() && rt.plural == "pods" {
                 object
@@ -788,5 +791,66 @@ impl Registry {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    async fn created(kind: &str, plural: &str, namespace: Option<&str>, body: Value) -> Object {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let rt = berth_api::catalogue::lookup("", "v1", plural).expect(plural);
+        let object: Object = serde_json::from_value(body).expect(kind);
+        registry
+            .create(rt, namespace, object, None, false)
+            .await
+            .expect("create")
+    }
+
+    /// As upstream: a Node keeps the status it is created with (its kubelet registers it
+    /// that way); other kinds start from none (a Pod from `Pending`).
+    #[tokio::test]
+    async fn a_node_keeps_its_status_on_create_and_a_pod_does_not() {
+        let status = json!({
+            "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+            "conditions": [{"type": "Ready", "status": "True"}],
+        });
+        let node = created(
+            "Node",
+            "nodes",
+            None,
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}, "status": status}),
+        )
+        .await;
+        assert_eq!(node.body.get("status"), Some(&status));
+        let pod = created(
+            "Pod",
+            "pods",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                   "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+                   "status": {"phase": "Running", "podIP": "10.0.0.9"}}),
+        )
+        .await;
+        assert_eq!(pod.body["status"]["phase"], "Pending");
+        assert!(pod.body["status"].get("podIP").is_none());
+        let service = created(
+            "Service",
+            "services",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                   "spec": {"ports": [{"port": 80}]},
+                   "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}),
+        )
+        .await;
+        assert!(service.body.get("status").is_none_or(|s| {
+            s.get("loadBalancer")
+                .and_then(|l| l.get("ingress"))
+                .is_none()
+        }));
     }
 }
