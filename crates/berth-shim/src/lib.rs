@@ -64,7 +64,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// The command line an agent passes, program name first.
+    /// The arguments an agent passes (after the program's name).
     pub fn args(&self) -> Vec<std::ffi::OsString> {
         let mut args: Vec<std::ffi::OsString> = vec![
             "--id".into(),

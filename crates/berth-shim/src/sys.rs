@@ -235,31 +235,31 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    #[allow(clippy::zombie_processes)] // `reap` (waitpid) is what is tested
-    fn a_pidfd_says_when_a_child_ends_and_reap_reports_its_code() {
+    /// Runs `sh -c script` and waits on its pidfd until it has ended (unreaped: `reap` is
+    /// what the callers test). Returns its pid and whether the pidfd became readable.
+    #[allow(clippy::zombie_processes)]
+    fn ended_child(script: &str) -> (i32, Vec<bool>) {
         let child = std::process::Command::new("sh")
-            .args(["-c", "exit 7"])
+            .args(["-c", script])
             .spawn()
             .expect("run sh");
         let pid = i32::try_from(child.id()).expect("pid");
         let pidfd = pidfd_open(pid).expect("pidfd");
         let ready = poll_readable(&[pidfd.as_fd()], Some(10_000)).expect("poll");
+        (pid, ready)
+    }
+
+    #[test]
+    fn a_pidfd_says_when_a_child_ends_and_reap_reports_its_code() {
+        let (pid, ready) = ended_child("exit 7");
         assert_eq!(ready, vec![true]);
         assert!(matches!(reap(pid), Reaped::Ended(7)));
         assert!(matches!(reap(pid), Reaped::NotChild));
     }
 
     #[test]
-    #[allow(clippy::zombie_processes)] // `reap` (waitpid) is what is tested
     fn a_killed_child_reports_128_plus_the_signal() {
-        let child = std::process::Command::new("sh")
-            .args(["-c", "kill -9 $$"])
-            .spawn()
-            .expect("run sh");
-        let pid = i32::try_from(child.id()).expect("pid");
-        let pidfd = pidfd_open(pid).expect("pidfd");
-        poll_readable(&[pidfd.as_fd()], Some(10_000)).expect("poll");
+        let (pid, _) = ended_child("kill -9 $$");
         assert!(matches!(reap(pid), Reaped::Ended(137)));
     }
 
