@@ -6,8 +6,8 @@
 //! 2. **Decision speed** (no I/O): scheduling decisions per second against 5,000 nodes.
 //! 3. **End to end**: the release `berth server --disable-agent` (embedded SQLite) and one
 //!    `berth agent --simulate 5000` process; then 10,000 and 50,000 pods created as fast as a
-//!    client can (64 concurrent creates); pods/s from the first create to the last binding
-//!    stored (seen through a watch). The simulated nodes keep renewing their Leases and mark
+//!    client can (64 concurrent creates, responses checked but not decoded); pods/s from the
+//!    first create to the last binding stored (seen through a watch of bound pods). The simulated nodes keep renewing their Leases and mark
 //!    every bound pod Running meanwhile, as kubelets would (scheduler_perf runs without them).
 //!
 //!    Then the same without kubelets, as scheduler_perf runs: the nodes are Node objects
@@ -17,7 +17,9 @@
 //!    included), and from the first binding to the last (the scheduler's own rate, as
 //!    scheduler_perf's SchedulingThroughput), both seen through a watch.
 //!
-//! `BERTH_BENCH_NODES` and `BERTH_BENCH_PODS` (comma-separated) change the sizes.
+//! `BERTH_BENCH_NODES` and `BERTH_BENCH_PODS` (comma-separated) change the sizes;
+//! `BERTH_BENCH_ONLY` (comma-separated, of `quality`, `speed`, `simulated`, `objects`,
+//! `backlog`) runs only those parts.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -25,6 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use berth_client::lean::{Lean, unlean};
 use berth_scheduler::algorithm::Algorithm;
 use berth_scheduler::cache::Cache;
 use berth_scheduler::model::PodInfo;
@@ -239,6 +242,32 @@ fn start_server_with(dir: &std::path::Path, port: u16, extra: &[&str]) -> Proces
     Process(child)
 }
 
+/// Creates `names` in `default`, 64 at a time, as a load generator does: each body is
+/// serialised from the pod object, and each response is checked for success but not decoded
+/// (the responses are the server's work, not this client's).
+async fn create_pods(client: &kube::Client, names: Vec<String>) {
+    let request = kube::core::Request::new("/api/v1/namespaces/default/pods");
+    futures_util::stream::iter(names)
+        .for_each_concurrent(64, |name| {
+            let (client, request) = (client.clone(), &request);
+            async move {
+                let mut p = pod(&name, "100m", "128Mi", profile::DEFAULT);
+                p.metadata.uid = None;
+                let created = match serde_json::to_vec(&p) {
+                    Ok(body) => match request.create(&PostParams::default(), body) {
+                        Ok(http) => client.request_text(http).await.map(drop),
+                        Err(e) => Err(kube::Error::BuildRequest(e)),
+                    },
+                    Err(e) => Err(kube::Error::SerdeError(e)),
+                };
+                if let Err(e) = created {
+                    eprintln!("create {name}: {e}");
+                }
+            }
+        })
+        .await;
+}
+
 /// When each pod was first seen bound, by a watch of `api` (scheduler_perf observes
 /// bindings through an informer too), and how many were already bound when the watch's
 /// initial list arrived (their times are the list's, not their bindings').
@@ -247,8 +276,11 @@ struct Bindings {
     bound_at_start: Arc<Mutex<Option<usize>>>,
 }
 
-/// Starts watching `api` for bindings; returns once the watch has its initial list.
-async fn watch_bindings(api: Api<Pod>) -> Bindings {
+/// Starts watching for bindings; returns once the watch has its initial list. The watch asks
+/// for bound pods only (`spec.nodeName!=`, as kubelets watch theirs): a pod appears in it
+/// when its binding is stored.
+async fn watch_bindings(client: kube::Client) -> Bindings {
+    let api: Api<Lean<Pod>> = Api::namespaced(client, "default");
     let bindings = Bindings {
         times: Arc::default(),
         bound_at_start: Arc::default(),
@@ -257,9 +289,10 @@ async fn watch_bindings(api: Api<Pod>) -> Bindings {
     let (synced_tx, synced) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let mut synced_tx = Some(synced_tx);
-        let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
+        let config = watcher::Config::default().fields("spec.nodeName!=");
+        let mut stream = watcher::watcher(api, config).boxed();
         while let Some(Ok(event)) = stream.next().await {
-            match event {
+            match unlean(event) {
                 watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)
                     if pod
                         .spec
@@ -384,8 +417,7 @@ async fn end_to_end(nodes: usize, batches: &[usize], source: NodeSource) {
     // Let the first Lease round (or the node IPAM controller's podCIDR writes) settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
-    let bound = watch_bindings(pods_api.clone()).await;
+    let bound = watch_bindings(client.clone()).await;
     let mut offset = 0;
     for &count in batches {
         let server_cpu = cpu_seconds(server.0.id());
@@ -396,18 +428,7 @@ async fn end_to_end(nodes: usize, batches: &[usize], source: NodeSource) {
             .map(|i| format!("bench-{i}"))
             .collect();
         offset += count;
-        futures_util::stream::iter(names.clone())
-            .for_each_concurrent(64, |name| {
-                let api = pods_api.clone();
-                async move {
-                    let mut p = pod(&name, "100m", "128Mi", profile::DEFAULT);
-                    p.metadata.uid = None;
-                    if let Err(e) = api.create(&PostParams::default(), &p).await {
-                        eprintln!("create {name}: {e}");
-                    }
-                }
-            })
-            .await;
+        create_pods(&client, names.clone()).await;
         let created = start.elapsed();
         let Some((_, last)) = all_bound(&bound.times, &names).await else {
             println!("timed out waiting for bindings");
@@ -454,26 +475,17 @@ async fn backlog(nodes: usize, count: usize) {
         .to_string();
     let client = berth_client::connect(&url, &token).await.expect("client");
     let agent = start_agent(&url, &token, nodes);
-    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
-    futures_util::stream::iter((0..count).map(|i| format!("backlog-{i}")))
-        .for_each_concurrent(64, |name| {
-            let api = pods_api.clone();
-            async move {
-                let mut p = pod(&name, "100m", "128Mi", profile::DEFAULT);
-                p.metadata.uid = None;
-                if let Err(e) = api.create(&PostParams::default(), &p).await {
-                    eprintln!("create {name}: {e}");
-                }
-            }
-        })
-        .await;
+    create_pods(
+        &client,
+        (0..count).map(|i| format!("backlog-{i}")).collect(),
+    )
+    .await;
     drop(server);
     let restarted = Instant::now();
     let server = start_server(dir.path(), port);
     let client = berth_client::connect(&url, &token).await.expect("client");
-    let pods_api: Api<Pod> = Api::namespaced(client, "default");
     let cpu_before = cpu_seconds(server.0.id());
-    let bindings = watch_bindings(pods_api).await;
+    let bindings = watch_bindings(client).await;
     let names: Vec<String> = (0..count).map(|i| format!("backlog-{i}")).collect();
     let Some((first, last)) = all_bound(&bindings.times, &names).await else {
         println!("timed out waiting for bindings");
@@ -513,11 +525,23 @@ fn main() {
         "# Scheduler benchmark ({} CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    utilisation();
-    decision_speed(nodes);
+    let only = std::env::var("BERTH_BENCH_ONLY").unwrap_or_default();
+    let runs = |part: &str| only.is_empty() || only.split(',').any(|p| p.trim() == part);
+    if runs("quality") {
+        utilisation();
+    }
+    if runs("speed") {
+        decision_speed(nodes);
+    }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(end_to_end(nodes, &batches, NodeSource::Simulated));
-    runtime.block_on(end_to_end(nodes, &batches, NodeSource::Objects));
-    let backlog_pods = batches.first().copied().unwrap_or(10_000);
-    runtime.block_on(backlog(nodes, backlog_pods));
+    if runs("simulated") {
+        runtime.block_on(end_to_end(nodes, &batches, NodeSource::Simulated));
+    }
+    if runs("objects") {
+        runtime.block_on(end_to_end(nodes, &batches, NodeSource::Objects));
+    }
+    if runs("backlog") {
+        let backlog_pods = batches.first().copied().unwrap_or(10_000);
+        runtime.block_on(backlog(nodes, backlog_pods));
+    }
 }

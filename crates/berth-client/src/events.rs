@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams, PostParams};
 use tokio::sync::{Semaphore, mpsc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,8 @@ async fn write_one(
         .namespace
         .clone()
         .unwrap_or_else(|| "default".into());
-    let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
+    // Written as raw requests: the response is checked for success, never decoded.
+    let base = format!("/api/v1/namespaces/{namespace}/events");
     let now = Time(jiff::Timestamp::now());
     let key = (
         record.regarding.uid.clone().unwrap_or_default(),
@@ -129,10 +130,10 @@ async fn write_one(
         .unwrap_or(None);
     if let Some((name, count)) = previous {
         let patch = serde_json::json!({"count": count, "lastTimestamp": now});
-        match api
+        let request = kube::core::Request::new(&base)
             .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
+            .map_err(kube::Error::BuildRequest)?;
+        match client.request_text(request).await {
             Ok(_) => return Ok(()),
             // Gone (expired or deleted): write a new one.
             Err(kube::Error::Api(e)) if e.code == 404 => {}
@@ -165,7 +166,11 @@ async fn write_one(
         reporting_instance: Some(host.to_string()),
         ..Event::default()
     };
-    api.create(&PostParams::default(), &event).await?;
+    let body = serde_json::to_vec(&event).map_err(kube::Error::SerdeError)?;
+    let request = kube::core::Request::new(&base)
+        .create(&PostParams::default(), body)
+        .map_err(kube::Error::BuildRequest)?;
+    client.request_text(request).await?;
     if let Ok(mut map) = folded.lock() {
         if map.len() >= REMEMBERED {
             let forget: Vec<_> = map.keys().take(REMEMBERED / 2).cloned().collect();

@@ -8,6 +8,10 @@
 //! as `DELETED`. `timeoutSeconds` ends the stream cleanly. With `allowWatchBookmarks=true`
 //! a `BOOKMARK` carrying the cache's current resourceVersion is sent every
 //! [`BOOKMARK_INTERVAL`] without other events, so clients can resume from a recent version.
+//!
+//! Lines are sent in chunks: every event ready when the stream is polled goes into one chunk
+//! (up to [`CHUNK`] bytes), not one chunk per event. Each chunk costs a body frame, an HTTP
+//! chunk header, a TLS record and a socket write, and clients split lines, not chunks.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -23,6 +27,7 @@ use berth_store::{EventKind, Revision};
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::TryRecvError;
 use tokio::time::{Instant, Sleep};
 
 use super::Query;
@@ -42,10 +47,11 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn line(&self, kind: &str, object: &Cached) -> Bytes {
+    /// Appends the line for `object` as a `kind` event to `out`.
+    fn put_line(&self, out: &mut BytesMut, kind: &str, object: &Cached) {
         match self.as_table {
             Some(include) => match object.object() {
-                Ok(decoded) => self.raw(
+                Ok(decoded) => out.put_slice(&self.raw(
                     kind,
                     table(
                         self.rt,
@@ -54,18 +60,17 @@ impl Encoder {
                         &object.meta.resource_version,
                         None,
                     ),
-                ),
-                Err(err) => self.error(err),
+                )),
+                Err(err) => out.put_slice(&self.error(err)),
             },
             None => {
                 // The object is already serialised: splice it in.
-                let mut line = BytesMut::with_capacity(object.json.len() + 32);
-                line.put_slice(b"{\"type\":\"");
-                line.put_slice(kind.as_bytes());
-                line.put_slice(b"\",\"object\":");
-                line.put_slice(&object.json);
-                line.put_slice(b"}\n");
-                line.freeze()
+                out.reserve(object.json.len() + 32);
+                out.put_slice(b"{\"type\":\"");
+                out.put_slice(kind.as_bytes());
+                out.put_slice(b"\",\"object\":");
+                out.put_slice(&object.json);
+                out.put_slice(b"}\n");
             }
         }
     }
@@ -85,9 +90,10 @@ impl Encoder {
         !(self.options.labels.is_empty() && self.options.fields.is_empty())
     }
 
-    fn event(&self, event: &CacheEvent) -> Option<Bytes> {
+    /// Appends `event`'s line to `out`, if this watch sees it.
+    fn put_event(&self, out: &mut BytesMut, event: &CacheEvent) {
         if self.after.is_some_and(|after| event.revision <= after) {
-            return None;
+            return;
         }
         if !self.filtered() {
             let kind = match event.kind {
@@ -95,14 +101,17 @@ impl Encoder {
                 EventKind::Updated => "MODIFIED",
                 EventKind::Deleted => "DELETED",
             };
-            return Some(self.line(kind, &event.object));
+            return self.put_line(out, kind, &event.object);
         }
         let old_matches = event
             .prev
             .as_ref()
             .is_some_and(|p| matches_cached(&self.options, p));
         if event.kind == EventKind::Deleted {
-            return old_matches.then(|| self.line("DELETED", &event.object));
+            if old_matches {
+                self.put_line(out, "DELETED", &event.object);
+            }
+            return;
         }
         let new_matches = matches_cached(&self.options, &event.object);
         let kind = match (event.kind, old_matches, new_matches) {
@@ -110,11 +119,14 @@ impl Encoder {
             (_, true, true) => "MODIFIED",
             (_, false, true) => "ADDED",
             (_, true, false) => "DELETED",
-            _ => return None,
+            _ => return,
         };
-        Some(self.line(kind, &event.object))
+        self.put_line(out, kind, &event.object);
     }
 }
+
+/// The size beyond which a chunk of lines is sent rather than grown.
+pub const CHUNK: usize = 64 * 1024;
 
 /// How often a quiet watch that allows bookmarks gets one (upstream: about a minute).
 pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
@@ -239,10 +251,15 @@ pub async fn watch(
         }
         match cache.subscribe(&prefix, from) {
             Ok(subscription) => {
+                let mut chunk = BytesMut::new();
                 for event in &subscription.replay {
-                    if let Some(line) = encoder.event(event) {
-                        pending.push_back(line);
+                    encoder.put_event(&mut chunk, event);
+                    if chunk.len() >= CHUNK {
+                        pending.push_back(chunk.split().freeze());
                     }
+                }
+                if !chunk.is_empty() {
+                    pending.push_back(chunk.freeze());
                 }
                 // Subscribing under the cache's lock means live events start right after
                 // the replay: nothing to skip when replaying a snapshot.
@@ -292,22 +309,40 @@ pub async fn watch(
             if let Some(bookmarks) = &mut s.bookmarks {
                 bookmarks.last_event = Instant::now();
             }
-            match next {
-                Ok(event) => {
-                    if event.key.starts_with(&s.prefix)
-                        && let Some(line) = s.encoder.event(&event)
-                    {
-                        s.pending.push_back(line);
+            let mut chunk = BytesMut::new();
+            let mut next = next.map_err(|e| match e {
+                broadcast::error::RecvError::Closed => TryRecvError::Closed,
+                broadcast::error::RecvError::Lagged(missed) => TryRecvError::Lagged(missed),
+            });
+            // This event and every one ready behind it, in one chunk.
+            loop {
+                match next {
+                    Ok(event) => {
+                        if event.key.starts_with(&s.prefix) {
+                            s.encoder.put_event(&mut chunk, &event);
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Lagged(missed)) => {
+                        let err = ApiError::gone(format!(
+                            "too old resource version: the watcher fell {missed} events behind"
+                        ));
+                        chunk.put_slice(&s.encoder.error(err));
+                        s.live = None;
+                        break;
+                    }
+                    Err(TryRecvError::Closed) => {
+                        s.live = None;
+                        break;
                     }
                 }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    let err = ApiError::gone(format!(
-                        "too old resource version: the watcher fell {missed} events behind"
-                    ));
-                    s.pending.push_back(s.encoder.error(err));
-                    s.live = None;
+                if chunk.len() >= CHUNK {
+                    break;
                 }
-                Err(broadcast::error::RecvError::Closed) => return None,
+                next = live.try_recv();
+            }
+            if !chunk.is_empty() {
+                s.pending.push_back(chunk.freeze());
             }
         }
     });
@@ -396,6 +431,79 @@ mod tests {
             Instant::now() - start,
             Duration::from_secs(30) + BOOKMARK_INTERVAL * 2
         );
+    }
+
+    /// The lines of one body frame: (type, name) of each.
+    async fn next_chunk(body: &mut Body) -> Vec<(String, String)> {
+        let frame = body.frame().await.expect("body open").expect("frame ok");
+        let data = frame.into_data().expect("data");
+        data.split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let event: Value = serde_json::from_slice(line).expect("json line");
+                (
+                    event["type"].as_str().unwrap_or_default().to_string(),
+                    event["object"]["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn events_ready_together_arrive_in_one_chunk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
+        let create = async |name: &str| {
+            let object = serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "default"},
+            }))
+            .expect("configmap");
+            let created = registry
+                .create(rt, Some("default"), object, None, false)
+                .await
+                .expect("create");
+            created
+                .metadata
+                .resource_version
+                .parse::<i64>()
+                .expect("rv")
+        };
+        create("a").await;
+        create("b").await;
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let query = Query {
+            resource_version: Some("0".into()),
+            ..Query::default()
+        };
+        let mut body = watch(&registry, &target, &query, false)
+            .await
+            .expect("watch")
+            .into_body();
+        let added = |names: &[&str]| -> Vec<(String, String)> {
+            names
+                .iter()
+                .map(|n| ("ADDED".to_string(), n.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            next_chunk(&mut body).await,
+            added(&["a", "b"]),
+            "the replay"
+        );
+        // Three changes while the stream is not read: one chunk.
+        create("c").await;
+        create("d").await;
+        let last = create("e").await;
+        let cache = registry.caches().get(rt).await.expect("cache");
+        cache.wait_for(Revision::new(last)).await;
+        assert_eq!(next_chunk(&mut body).await, added(&["c", "d", "e"]));
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@
 
 use berth_api::selector::LabelSelector;
 use berth_api::{Object, ResourceType};
-use berth_store::StoreError;
+use berth_store::{Revision, StoreError};
 use serde_json::{Value, json};
 
 use super::{DeleteOptions, Registry, Stored, UpdateOptions, WriteScope, now_rfc3339};
@@ -148,7 +148,10 @@ impl Registry {
                     &format!("pod {name} is already assigned to node \"{bound}\""),
                 ));
             }
-            let mut next = current.clone();
+            let Ok(revision) = current.metadata.resource_version.parse::<i64>() else {
+                continue;
+            };
+            let mut next = current;
             if let Some(spec) = next
                 .body
                 .entry("spec")
@@ -158,14 +161,10 @@ impl Registry {
                 spec.insert("nodeName".into(), json!(node));
             }
             set_condition(&mut next, "PodScheduled", "True");
-            let options = UpdateOptions {
-                scope: WriteScope::All,
-                manager: None,
-                dry_run: false,
-                current: Some(&current),
-            };
+            // The pod spec changed (its nodeName), as an update would count it.
+            next.metadata.generation = next.metadata.generation.map(|g| g + 1);
             match self
-                .update_written(rt, Some(namespace), name, next, options)
+                .rewrite(rt, Some(namespace), name, next, Revision::new(revision))
                 .await
             {
                 Err(e) if e.code == 409 && e.reason == "Conflict" => continue,
@@ -329,5 +328,69 @@ mod tests {
         let no = object(json!({"spec": {"selector": {"matchLabels": {"app": "db"}}}}));
         assert!(budget_selects(&yes, &pod));
         assert!(!budget_selects(&no, &pod));
+    }
+
+    #[tokio::test]
+    async fn a_pod_is_bound_once_and_marked_scheduled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let rt = pods().expect("pods");
+        let pod: Object = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "app:1"}]},
+        }))
+        .expect("pod");
+        let created = registry
+            .create(rt, Some("default"), pod, None, false)
+            .await
+            .expect("create");
+        let uid = created.metadata.uid.clone();
+
+        let wrong_uid = registry
+            .bind_pod("default", "p", Some("not-the-uid"), "n1")
+            .await
+            .err()
+            .expect("a stale uid is refused");
+        assert_eq!(wrong_uid.code, 409);
+
+        let bound = registry
+            .bind_pod("default", "p", Some(&uid), "n1")
+            .await
+            .expect("bind")
+            .into_object()
+            .expect("object");
+        assert_eq!(node_name(&bound), Some("n1"));
+        let scheduled = bound.body["status"]["conditions"]
+            .as_array()
+            .expect("conditions")
+            .iter()
+            .find(|c| c["type"] == "PodScheduled")
+            .expect("PodScheduled")
+            .clone();
+        assert_eq!(scheduled["status"], "True");
+        assert_ne!(
+            bound.metadata.resource_version, created.metadata.resource_version,
+            "a new revision"
+        );
+        let stored = registry.get(rt, Some("default"), "p").await.expect("get");
+        assert_eq!(node_name(&stored), Some("n1"));
+        assert_eq!(stored.metadata.uid, uid);
+        assert_eq!(
+            stored.metadata.managed_fields,
+            created.metadata.managed_fields
+        );
+
+        let again = registry
+            .bind_pod("default", "p", None, "n2")
+            .await
+            .err()
+            .expect("a bound pod is not bound again");
+        assert_eq!(again.code, 409);
+        assert!(
+            again.message.contains("already assigned to node \"n1\""),
+            "{}",
+            again.message
+        );
     }
 }
