@@ -126,14 +126,10 @@ pub async fn renew_lease(client: &kube::Client, name: &str) -> Result<(), kube::
         "leaseDurationSeconds": LEASE_DURATION_SECONDS,
         "renewTime": now,
     }});
-    // A raw request: the renewed Lease in the answer is checked for success, not decoded
-    // (a simulating agent renews thousands).
-    let request = kube::core::Request::new(format!(
-        "/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases"
-    ))
-    .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-    .map_err(kube::Error::BuildRequest)?;
-    match client.request_text(request).await {
+    match leases
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+    {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(e)) if e.code == 404 => {
             let lease = Lease {

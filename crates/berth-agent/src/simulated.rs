@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use berth_api::quantity::Quantity;
-use berth_client::lean::{Lean, unlean};
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -256,20 +255,14 @@ impl Simulation {
             return;
         }
         let status = self.running_status(&pod, index);
-        // A raw request: the answer (the whole pod) is checked for success, not decoded.
-        let written = kube::core::Request::new(format!("/api/v1/namespaces/{namespace}/pods"))
-            .patch_subresource(
-                "status",
+        if let Err(e) = api
+            .patch_status(
                 &name,
                 &PatchParams::default(),
                 &Patch::Merge(&json!({"status": status})),
             )
-            .map_err(kube::Error::BuildRequest);
-        let written = match written {
-            Ok(request) => self.client.request_text(request).await.map(drop),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = written {
+            .await
+        {
             tracing::warn!(pod = name, error = %e, "reporting a pod Running");
             self.started.lock().await.remove(&uid);
         }
@@ -353,15 +346,11 @@ impl Simulation {
     }
 
     async fn run_pods(self: Arc<Self>) {
-        // Decoded without managedFields (nothing here reads them).
-        let pods: Api<Lean<Pod>> = Api::all(self.client.clone());
+        let pods: Api<Pod> = Api::all(self.client.clone());
         // Bound pods only: a pending pod is no node's business yet (the API server answers
         // this selector from its cache's index, without decoding).
         let bound = watcher::Config::default().fields("spec.nodeName!=");
-        let mut stream = watcher::watcher(pods, bound)
-            .default_backoff()
-            .map_ok(unlean)
-            .boxed();
+        let mut stream = watcher::watcher(pods, bound).default_backoff().boxed();
         let (tx, rx) = tokio::sync::mpsc::channel::<Pod>(4096);
         let worker = self.clone();
         tokio::spawn(async move {
