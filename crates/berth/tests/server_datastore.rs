@@ -17,10 +17,13 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// `berth server` with everything it writes inside `data_dir` and a free loopback port.
+/// `berth server` with everything it writes inside `data_dir` and a free loopback port,
+/// without its node agent (these tests are about the datastore; an agent would route the
+/// default Service CIDR on this machine).
 fn berth(data_dir: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("server")
+        .arg("--disable-agent")
         .arg("--data-dir")
         .arg(data_dir)
         .args([
