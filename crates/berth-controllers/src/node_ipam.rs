@@ -33,7 +33,8 @@ pub async fn run(client: kube::Client, informers: Informers, cluster_cidr: Ipv4C
     loop {
         let nodes = informers.nodes.state();
         let plan = allocate(&nodes, cluster_cidr);
-        reported.retain(|name| plan.exhausted.iter().any(|n| name_of(n) == name));
+        let exhausted: HashSet<&str> = plan.exhausted.iter().map(|n| name_of(n)).collect();
+        reported.retain(|name| exhausted.contains(name.as_str()));
         for node in &plan.exhausted {
             let name = name_of(node);
             if reported.insert(name.to_string()) {

@@ -149,7 +149,12 @@ impl Registry {
                 ));
             }
             let Ok(revision) = current.metadata.resource_version.parse::<i64>() else {
-                continue;
+                if from_cache {
+                    continue;
+                }
+                return Err(ApiError::internal(format!(
+                    "pod {name} has an unreadable resourceVersion"
+                )));
             };
             let mut next = current;
             if let Some(spec) = next
