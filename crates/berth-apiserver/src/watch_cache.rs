@@ -58,7 +58,7 @@ pub struct Cached {
 }
 
 /// What filtering needs without decoding.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CachedMeta {
     pub resource_version: String,
     pub labels: BTreeMap<String, String>,
@@ -80,6 +80,42 @@ impl CachedMeta {
             .find(|(p, _)| *p == path)
             .map_or("", |(_, v)| v)
     }
+
+    /// This metadata for the object rewritten with the indexed field `path` set to `value`
+    /// (every other indexed field, the labels and the deletion mark unchanged); its
+    /// resourceVersion is the cache's to set.
+    pub fn with_field(&self, path: &str, value: &str) -> CachedMeta {
+        let mut fields: Vec<(&'static str, Box<str>)> = self
+            .fields
+            .iter()
+            .filter(|(p, _)| *p != path)
+            .cloned()
+            .collect();
+        if let Some(indexed) = self.indexed.iter().find(|p| **p == path)
+            && !value.is_empty()
+        {
+            fields.push((indexed, value.into()));
+        }
+        CachedMeta {
+            resource_version: String::new(),
+            labels: self.labels.clone(),
+            deleting: self.deleting,
+            plural: self.plural,
+            indexed: self.indexed,
+            fields: fields.into_boxed_slice(),
+        }
+    }
+}
+
+/// What a writer offers the cache along with its stored bytes.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // moved once per write; a Box would allocate
+pub enum Offered {
+    /// The written object (its resourceVersion is the cache's to set).
+    Object(Object),
+    /// A server-side rewrite of the stored JSON (no object decoded): the entry's filtering
+    /// metadata, derived from the entry it rewrote ([`CachedMeta::with_field`]).
+    Meta(CachedMeta),
 }
 
 /// The value a field selector compares for `path` in `object` of kind `plural`.
@@ -148,6 +184,26 @@ impl Cached {
         })
     }
 
+    /// The entry for a rewrite offered as [`Offered::Meta`]: `stored` with its new
+    /// resourceVersion, and `meta`. `None` if `stored` is not an object's JSON.
+    fn rewritten(
+        rt: &ResourceType,
+        stored: &[u8],
+        mut meta: CachedMeta,
+        revision: Revision,
+    ) -> Option<Arc<Cached>> {
+        if KEPT_DECODED.contains(&rt.plural) {
+            return None;
+        }
+        meta.resource_version = revision.to_string();
+        let json = berth_api::object::with_resource_version(stored, &meta.resource_version).ok()?;
+        Some(Arc::new(Cached {
+            json: Bytes::from(json.into_boxed_slice()),
+            meta,
+            decoded: None,
+        }))
+    }
+
     /// The object: the kept one, or decoded from the JSON.
     pub fn object(&self) -> Result<Cow<'_, Object>, ApiError> {
         match &self.decoded {
@@ -200,7 +256,7 @@ struct Offer {
     /// pointer identity names the write exactly; holding it keeps the address from being
     /// reused for another value while the offer lives.
     value: Bytes,
-    object: Mutex<Option<Object>>,
+    offered: Mutex<Option<Offered>>,
     /// Dropped (without a send) when the cache retires, which wakes the writer.
     taken: Mutex<Option<oneshot::Sender<Arc<Cached>>>>,
 }
@@ -214,16 +270,16 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// After a failed write (no event can carry it): the object back.
-    pub fn withdraw(self) -> Option<Object> {
+    /// After a failed write (no event can carry it): what was offered, back.
+    pub fn withdraw(self) -> Option<Offered> {
         self.forget();
-        lock(&self.offer.object).take()
+        lock(&self.offer.offered).take()
     }
 
     /// After the write committed at `revision`: the cache's copy once the feed has taken the
     /// offer, or the object back (`Err`) when the feed applied `revision` without taking it
     /// or the cache retired. `Err(None)` only if the object was lost with a retiring cache.
-    pub async fn redeem(mut self, revision: Revision) -> Result<Arc<Cached>, Option<Object>> {
+    pub async fn redeem(mut self, revision: Revision) -> Result<Arc<Cached>, Option<Offered>> {
         let mut revisions = self.cache.revision.subscribe();
         // The feed sends before it publishes the revision, so once the cache is at
         // `revision` the answer is in the channel or will never come.
@@ -306,11 +362,11 @@ impl Cache {
     /// Hands the object of a write about to store `value` under `key` to the feed, which
     /// takes it for that write's event instead of decoding `value` (see the module
     /// invariants). `object` must be in this cache's version, with its stored content.
-    pub fn offer(self: &Arc<Self>, key: &str, value: Bytes, object: Object) -> Ticket {
+    pub fn offer(self: &Arc<Self>, key: &str, value: Bytes, offered: Offered) -> Ticket {
         let (tx, rx) = oneshot::channel();
         let offer = Arc::new(Offer {
             value,
-            object: Mutex::new(Some(object)),
+            offered: Mutex::new(Some(offered)),
             taken: Mutex::new(Some(tx)),
         });
         let mut offers = lock(&self.offers);
@@ -339,7 +395,7 @@ impl Cache {
         &self,
         key: &str,
         value: &Bytes,
-    ) -> Option<(Object, oneshot::Sender<Arc<Cached>>)> {
+    ) -> Option<(Offered, oneshot::Sender<Arc<Cached>>)> {
         let mut offers = lock(&self.offers);
         let offer = offers.get(key)?;
         if offer.value.as_ptr() != value.as_ptr() || offer.value.len() != value.len() {
@@ -347,12 +403,12 @@ impl Cache {
         }
         let offer = offers.remove(key)?;
         drop(offers);
-        let object = lock(&offer.object).take()?;
+        let offered = lock(&offer.offered).take()?;
         match lock(&offer.taken).take() {
-            Some(tx) => Some((object, tx)),
+            Some(tx) => Some((offered, tx)),
             None => {
                 // Retiring: leave the object to the writer.
-                *lock(&offer.object) = Some(object);
+                *lock(&offer.offered) = Some(offered);
                 None
             }
         }
@@ -436,10 +492,23 @@ impl Cache {
         let written = match event.kind {
             EventKind::Deleted => None,
             _ => Some(match self.take_offer(&key, &event.kv.value) {
-                Some((mut object, taken)) => {
+                Some((Offered::Object(mut object), taken)) => {
                     object.metadata.resource_version = revision.to_string();
                     let object = Cached::new(self.rt, object, Some(&event.kv.value));
                     (object, Some(taken))
+                }
+                Some((Offered::Meta(meta), taken)) => {
+                    match Cached::rewritten(self.rt, &event.kv.value, meta, revision) {
+                        Some(object) => (object, Some(taken)),
+                        None => (
+                            Cached::new(
+                                self.rt,
+                                Registry::decode(self.rt, &event.kv)?,
+                                Some(&event.kv.value),
+                            ),
+                            Some(taken),
+                        ),
+                    }
                 }
                 None => (
                     Cached::new(

@@ -10,6 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 mod decode;
+mod raw;
+
+pub use raw::{RawObject, with_resource_version};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

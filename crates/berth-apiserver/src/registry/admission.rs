@@ -10,11 +10,15 @@
 //!
 //! Also the built-in PriorityClasses (`system-cluster-critical`, `system-node-critical`).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use berth_api::{Object, ResourceType};
 use serde_json::{Map, Value, json};
 
 use super::Registry;
 use crate::status::ApiError;
+use crate::watch_cache::Cached;
 
 /// Taint keys the node lifecycle controller puts on nodes that stop being Ready.
 pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
@@ -79,7 +83,12 @@ fn forbidden(object: &Object, why: String) -> ApiError {
 impl Registry {
     /// Applies Priority and DefaultTolerationSeconds to a Pod about to be created.
     pub(super) async fn admit_pod(&self, object: &mut Object) -> Result<(), ApiError> {
-        let classes = self.priority_classes_snapshot().await?;
+        let snapshot = self.priority_classes_snapshot().await?;
+        // Kept decoded by the cache: borrowed, not copied.
+        let classes = snapshot
+            .iter()
+            .map(|c| c.object())
+            .collect::<Result<Vec<_>, _>>()?;
         let (class_name, value, policy) = resolve_priority(object, &classes)?;
         let admission = self.pod_admission;
         let spec = object
@@ -135,28 +144,26 @@ impl Registry {
             Some(namespace.as_str()).filter(|n| !n.is_empty()),
             &account,
         );
-        let account = match cache.object(&key) {
-            Some(cached) => Some(cached.object()?.into_owned()),
+        let account = cache.object(&key);
+        let account = match &account {
+            Some(cached) => Some(cached.object()?),
             None => None,
         };
         let secrets = account
-            .and_then(|mut sa| sa.body.remove("imagePullSecrets"))
-            .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+            .as_ref()
+            .and_then(|sa| sa.body.get("imagePullSecrets"))
+            .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()))
+            .cloned();
         if let Some(secrets) = secrets {
             spec.insert("imagePullSecrets".into(), secrets);
         }
         Ok(())
     }
 
-    async fn priority_classes_snapshot(&self) -> Result<Vec<Object>, ApiError> {
+    async fn priority_classes_snapshot(&self) -> Result<Vec<Arc<Cached>>, ApiError> {
         let rt = priority_classes().ok_or_else(|| ApiError::internal("no priorityclasses"))?;
         let cache = self.caches().get(rt).await?;
-        cache
-            .snapshot(&Registry::prefix(rt, None))
-            .0
-            .iter()
-            .map(|c| c.object().map(std::borrow::Cow::into_owned))
-            .collect()
+        Ok(cache.snapshot(&Registry::prefix(rt, None)).0)
     }
 
     /// Creates the built-in PriorityClasses if missing, and starts their cache so pod
@@ -188,7 +195,7 @@ impl Registry {
 /// The class name, value and preemption policy a new Pod gets.
 fn resolve_priority(
     object: &Object,
-    classes: &[Object],
+    classes: &[Cow<'_, Object>],
 ) -> Result<(Option<String>, i64, String), ApiError> {
     const DEFAULT_POLICY: &str = "PreemptLowerPriority";
     let requested = object
@@ -197,7 +204,7 @@ fn resolve_priority(
         .and_then(|s| s.get("priorityClassName"))
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty());
-    let of = |class: &Object| {
+    let of = |class: &Cow<'_, Object>| {
         let value = class.body.get("value").and_then(Value::as_i64).unwrap_or(0);
         let policy = class
             .body

@@ -11,8 +11,10 @@
 use berth_api::selector::LabelSelector;
 use berth_api::{Object, ResourceType};
 use berth_store::{Revision, StoreError};
+use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::written::Handover;
 use super::{DeleteOptions, Registry, Stored, UpdateOptions, WriteScope, now_rfc3339};
 use crate::status::ApiError;
 
@@ -33,10 +35,6 @@ fn field<'a>(object: &'a Object, section: &str, name: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-fn node_name(pod: &Object) -> Option<&str> {
-    field(pod, "spec", "nodeName").filter(|n| !n.is_empty())
-}
-
 fn phase(pod: &Object) -> Option<&str> {
     field(pod, "status", "phase")
 }
@@ -54,16 +52,9 @@ fn is_ready(pod: &Object) -> bool {
         })
 }
 
-/// Sets (or replaces) condition `kind` in `status.conditions`.
-fn set_condition(pod: &mut Object, kind: &str, status: &str) {
-    let status_obj = pod.body.entry("status").or_insert_with(|| json!({}));
-    let Some(map) = status_obj.as_object_mut() else {
-        return;
-    };
-    let conditions = map.entry("conditions").or_insert_with(|| json!([]));
-    let Some(list) = conditions.as_array_mut() else {
-        return;
-    };
+/// Sets (or replaces) condition `kind` in a `status.conditions` list; a condition already
+/// at `status` is left as it is (its transition time stays).
+fn set_condition(list: &mut Vec<Value>, kind: &str, status: &str) {
     let condition = json!({
         "type": kind,
         "status": status,
@@ -81,6 +72,52 @@ fn set_condition(pod: &mut Object, kind: &str, status: &str) {
         }
         None => list.push(condition),
     }
+}
+
+/// Why a pod cannot be bound, read from its JSON.
+enum Refusal {
+    /// The precondition names another pod (one of the same name, earlier or later).
+    Uid(String),
+    Deleting,
+    Bound(String),
+}
+
+/// The stored form of `pod` (its JSON, with or without a resourceVersion) bound to `node`:
+/// `spec.nodeName` set, `PodScheduled=True`, `generation` one up (the spec changed, as an
+/// update would count it). Only these fields are decoded; the rest is copied as it is.
+fn bind_json(
+    pod: &[u8],
+    uid: Option<&str>,
+    node: &str,
+) -> Result<Result<Vec<u8>, Refusal>, String> {
+    let invalid = |e: serde_json::Error| e.to_string();
+    let mut object = berth_api::object::RawObject::parse(pod).map_err(invalid)?;
+    let meta = object.object_entry("metadata").map_err(invalid)?;
+    let stored_uid: String = meta.get("uid").unwrap_or_default();
+    if let Some(uid) = uid.filter(|u| !u.is_empty())
+        && uid != stored_uid
+    {
+        return Ok(Err(Refusal::Uid(stored_uid)));
+    }
+    if meta.get::<String>("deletionTimestamp").is_some() {
+        return Ok(Err(Refusal::Deleting));
+    }
+    meta.remove("resourceVersion");
+    if let Some(generation) = meta.get::<i64>("generation") {
+        meta.set("generation", &(generation + 1)).map_err(invalid)?;
+    }
+    let spec = object.object_entry("spec").map_err(invalid)?;
+    if let Some(bound) = spec.get::<String>("nodeName").filter(|n| !n.is_empty()) {
+        return Ok(Err(Refusal::Bound(bound)));
+    }
+    spec.set("nodeName", node).map_err(invalid)?;
+    let status = object.object_entry("status").map_err(invalid)?;
+    let mut conditions: Vec<Value> = status.get("conditions").unwrap_or_default();
+    set_condition(&mut conditions, "PodScheduled", "True");
+    status.set("conditions", &conditions).map_err(invalid)?;
+    let mut out = Vec::with_capacity(pod.len() + 160);
+    object.write_to(&mut out);
+    Ok(Ok(out))
 }
 
 /// What an eviction did.
@@ -111,69 +148,81 @@ impl Registry {
                 )],
             ));
         }
+        let key = Self::key(rt, Some(namespace), name);
+        // The watch cache's copy first (it may lag: the compare-and-swap catches that and
+        // the store's copy is read instead).
         let mut cached_ok = true;
         loop {
-            let from_cache = cached_ok;
-            let current = self
-                .get_for_update(rt, Some(namespace), name, cached_ok)
-                .await?;
-            cached_ok = false;
-            if let Some(uid) = uid.filter(|u| !u.is_empty())
-                && uid != current.metadata.uid
-            {
-                if from_cache {
-                    // The cache may still hold an earlier pod of that name.
-                    continue;
-                }
-                return Err(ApiError::operation_conflict(
-                    "pods/binding",
-                    name,
-                    &format!(
-                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                        current.metadata.uid
-                    ),
-                ));
-            }
-            if current.metadata.deletion_timestamp.is_some() {
-                return Err(ApiError::operation_conflict(
-                    "pods/binding",
-                    name,
-                    &format!("pod {name} is being deleted, cannot be assigned to a host"),
-                ));
-            }
-            if let Some(bound) = node_name(&current) {
-                return Err(ApiError::operation_conflict(
-                    "pods/binding",
-                    name,
-                    &format!("pod {name} is already assigned to node \"{bound}\""),
-                ));
-            }
-            let Ok(revision) = current.metadata.resource_version.parse::<i64>() else {
-                if from_cache {
-                    continue;
-                }
-                return Err(ApiError::internal(format!(
-                    "pod {name} has an unreadable resourceVersion"
-                )));
+            let cached = if cached_ok {
+                self.caches.running(rt).and_then(|cache| cache.object(&key))
+            } else {
+                None
             };
-            let mut next = current;
-            if let Some(spec) = next
-                .body
-                .entry("spec")
-                .or_insert_with(|| json!({}))
-                .as_object_mut()
-            {
-                spec.insert("nodeName".into(), json!(node));
-            }
-            set_condition(&mut next, "PodScheduled", "True");
-            // The pod spec changed (its nodeName), as an update would count it.
-            next.metadata.generation = next.metadata.generation.map(|g| g + 1);
-            match self
-                .rewrite(rt, Some(namespace), name, next, Revision::new(revision))
-                .await
-            {
-                Err(e) if e.code == 409 && e.reason == "Conflict" => continue,
-                other => return other,
+            let from_cache = cached.is_some();
+            cached_ok = false;
+            let (json, revision) = match &cached {
+                Some(cached) => match cached.meta.resource_version.parse::<i64>() {
+                    Ok(revision) => (cached.json.clone(), Revision::new(revision)),
+                    Err(_) => continue,
+                },
+                None => match self.store.get(&key).await {
+                    Ok(Some(kv)) => (kv.value, kv.mod_revision),
+                    Ok(None) => return Err(ApiError::not_found(rt, name)),
+                    Err(e) => return Err(ApiError::from_store(e)),
+                },
+            };
+            let value = match bind_json(&json, uid, node) {
+                Ok(Ok(value)) => Bytes::from(value),
+                // The cache may still hold an earlier pod of that name.
+                Ok(Err(Refusal::Uid(_))) if from_cache => continue,
+                Ok(Err(refusal)) => {
+                    let message = match refusal {
+                        Refusal::Uid(stored) => format!(
+                            "Precondition failed: UID in precondition: {}, UID in object meta: {stored}",
+                            uid.unwrap_or_default()
+                        ),
+                        Refusal::Deleting => {
+                            format!("pod {name} is being deleted, cannot be assigned to a host")
+                        }
+                        Refusal::Bound(bound) => {
+                            format!("pod {name} is already assigned to node \"{bound}\"")
+                        }
+                    };
+                    return Err(ApiError::operation_conflict("pods/binding", name, &message));
+                }
+                Err(e) if from_cache => {
+                    tracing::debug!(
+                        pod = name,
+                        error = e,
+                        "cached pod unreadable; reading the store"
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    return Err(ApiError::internal(format!(
+                        "stored pod {name} is not valid JSON: {e}"
+                    )));
+                }
+            };
+            // The cache's entry after the write: the same labels and deletion mark, the
+            // new nodeName; without a cached copy the cache decodes the write itself.
+            let handover = match &cached {
+                Some(cached) => Handover::rewritten(
+                    &*self.store,
+                    &self.caches,
+                    rt,
+                    &key,
+                    &value,
+                    cached.meta.with_field("spec.nodeName", node),
+                ),
+                None => Handover::Nothing,
+            };
+            match self.store.update(&key, value, revision).await {
+                Ok(kv) => return handover.written(rt, &kv).await,
+                Err(e) => match ApiError::from_write(rt, name, e) {
+                    e if e.code == 409 && e.reason == "Conflict" => continue,
+                    e => return Err(e),
+                },
             }
         }
     }
@@ -309,21 +358,76 @@ fn budget_selects(pdb: &Object, pod: &Object) -> bool {
 mod tests {
     use super::*;
 
+    fn node_name(pod: &Object) -> Option<&str> {
+        field(pod, "spec", "nodeName").filter(|n| !n.is_empty())
+    }
+
     fn object(value: Value) -> Object {
         serde_json::from_value(value).unwrap_or_default()
     }
 
     #[test]
     fn conditions_are_set_once() {
-        let mut pod = object(json!({"metadata": {"name": "p"}, "status": {"phase": "Pending"}}));
-        set_condition(&mut pod, "PodScheduled", "True");
-        set_condition(&mut pod, "PodScheduled", "True");
-        let list = pod.body["status"]["conditions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0]["status"], "True");
+        let mut list = vec![json!({"type": "Ready", "status": "False"})];
+        set_condition(&mut list, "PodScheduled", "True");
+        let first = list[1].clone();
+        set_condition(&mut list, "PodScheduled", "True");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1], first, "unchanged when already at that status");
+        set_condition(&mut list, "PodScheduled", "False");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1]["status"], "False");
+    }
+
+    #[test]
+    fn binding_edits_only_the_node_the_condition_and_the_generation() {
+        let pod = object(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "d", "uid": "u1", "resourceVersion": "9",
+                         "generation": 1, "labels": {"app": "web"},
+                         "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]},
+            "spec": {"containers": [{"name": "c", "image": "app:1"}], "schedulerName": "default-scheduler"},
+            "status": {"phase": "Pending", "qosClass": "BestEffort"},
+        }));
+        let bound = bind_json(&pod.to_json(), Some("u1"), "n1")
+            .expect("valid")
+            .unwrap_or_else(|_| panic!("refused"));
+        let decoded = Object::from_json(&bound).expect("json");
+        let mut expected = pod.clone();
+        expected.metadata.resource_version.clear();
+        expected.metadata.generation = Some(2);
+        expected.body["spec"]["nodeName"] = json!("n1");
+        expected.body["status"]["conditions"] = decoded.body["status"]["conditions"].clone();
+        assert_eq!(decoded, expected);
+        assert_eq!(
+            decoded.body["status"]["conditions"][0]["type"],
+            "PodScheduled"
+        );
+        assert_eq!(decoded.body["status"]["conditions"][0]["status"], "True");
+        // Byte for byte what encoding the edited object gives (the stored form).
+        assert_eq!(bound, expected.to_json());
+
+        let refused = |json: Value, uid: Option<&str>| {
+            bind_json(&object(json).to_json(), uid, "n1")
+                .expect("valid")
+                .err()
+        };
+        assert!(matches!(
+            refused(json!({"metadata": {"name": "p", "uid": "u2"}}), Some("u1")),
+            Some(Refusal::Uid(stored)) if stored == "u2"
+        ));
+        assert!(matches!(
+            refused(
+                json!({"metadata": {"name": "p", "deletionTimestamp": "2026-01-01T00:00:00Z"}}),
+                None
+            ),
+            Some(Refusal::Deleting)
+        ));
+        assert!(matches!(
+            refused(json!({"metadata": {"name": "p"}, "spec": {"nodeName": "n0"}}), None),
+            Some(Refusal::Bound(n)) if n == "n0"
+        ));
+        assert!(bind_json(b"not json", None, "n1").is_err());
     }
 
     #[test]
@@ -337,9 +441,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_pod_is_bound_once_and_marked_scheduled() {
+        bound_once(false).await;
+    }
+
+    #[tokio::test]
+    async fn a_binding_reaches_the_watch_cache_without_a_decode() {
+        bound_once(true).await;
+    }
+
+    async fn bound_once(with_cache: bool) {
         let dir = tempfile::tempdir().expect("tempdir");
         let (registry, _store) = Registry::for_tests(dir.path()).await;
         let rt = pods().expect("pods");
+        let cache = if with_cache {
+            Some(registry.caches().get(rt).await.expect("cache"))
+        } else {
+            None
+        };
         let pod: Object = serde_json::from_value(json!({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "p", "namespace": "default"},
@@ -362,9 +480,13 @@ mod tests {
         let bound = registry
             .bind_pod("default", "p", Some(&uid), "n1")
             .await
-            .expect("bind")
-            .into_object()
-            .expect("object");
+            .expect("bind");
+        assert_eq!(
+            matches!(bound, Stored::Shared(_)),
+            with_cache,
+            "the cache takes the rewrite's entry when it runs"
+        );
+        let bound = bound.into_object().expect("object");
         assert_eq!(node_name(&bound), Some("n1"));
         let scheduled = bound.body["status"]["conditions"]
             .as_array()
@@ -380,6 +502,16 @@ mod tests {
         );
         let stored = registry.get(rt, Some("default"), "p").await.expect("get");
         assert_eq!(node_name(&stored), Some("n1"));
+        if let Some(cache) = &cache {
+            let entry = cache.object("/registry/pods/default/p").expect("cached");
+            assert_eq!(entry.meta.field("spec.nodeName"), "n1");
+            assert_eq!(
+                entry.meta.resource_version,
+                stored.metadata.resource_version
+            );
+            assert_eq!(entry.meta.labels, stored.metadata.labels);
+            assert_eq!(Object::from_json(&entry.json).expect("json"), stored);
+        }
         assert_eq!(stored.metadata.uid, uid);
         assert_eq!(
             stored.metadata.managed_fields,

@@ -756,27 +756,6 @@ impl Registry {
         }
     }
 
-    /// Stores `object`, which the server itself changed from the copy stored at `revision`,
-    /// if that is still the stored one (else a 409 Conflict, for the caller to re-read and
-    /// retry). No validation, admission or field-ownership tracking: what upstream's binding
-    /// does (a guaranteed update of the pod, outside the update strategy).
-    pub(super) async fn rewrite(
-        &self,
-        rt: &ResourceType,
-        namespace: Option<&str>,
-        name: &str,
-        mut object: Object,
-        revision: Revision,
-    ) -> Result<Stored, ApiError> {
-        let key = Self::key(rt, namespace, name);
-        let value = Self::encode(rt, &mut object);
-        let handover = Handover::new(&*self.store, &self.caches, rt, &key, &value, object);
-        match self.store.update(&key, value, revision).await {
-            Ok(kv) => handover.written(rt, &kv).await,
-            Err(e) => Err(ApiError::from_write(rt, name, e)),
-        }
-    }
-
     /// A registry on a new SQLite store in `dir`, with the system namespaces (for tests).
     #[cfg(test)]
     pub(crate) async fn for_tests(dir: &std::path::Path) -> (Registry, Arc<dyn Store>) {

@@ -125,14 +125,15 @@ fn entry_json(
     time: &str,
     fields: Value,
 ) -> Value {
-    json!({
-        "manager": manager,
-        "operation": operation,
-        "apiVersion": api_version,
-        "time": time,
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
-    })
+    // Built by hand: `json!` would copy `fields` (it serialises every value it is given).
+    let mut entry = serde_json::Map::new();
+    entry.insert("manager".into(), Value::from(manager));
+    entry.insert("operation".into(), Value::from(operation));
+    entry.insert("apiVersion".into(), Value::from(api_version));
+    entry.insert("time".into(), Value::from(time));
+    entry.insert("fieldsType".into(), Value::from("FieldsV1"));
+    entry.insert("fieldsV1".into(), fields);
+    Value::Object(entry)
 }
 
 fn entries(object: &Object) -> Vec<Entry> {

@@ -18,7 +18,7 @@ use bytes::Bytes;
 
 use super::Registry;
 use crate::status::ApiError;
-use crate::watch_cache::{Cached, Ticket, WatchCaches};
+use crate::watch_cache::{Cached, CachedMeta, Offered, Ticket, WatchCaches};
 
 /// A written object as the registry hands it out: the watch cache's shared entry, or the
 /// writer's own object.
@@ -51,6 +51,8 @@ impl Stored {
 pub(super) enum Handover {
     Offered(Ticket),
     Kept(Object),
+    /// A rewrite whose metadata could not be offered: the answer is decoded from the store.
+    Nothing,
 }
 
 impl Handover {
@@ -68,8 +70,28 @@ impl Handover {
             return Handover::Kept(object);
         }
         match caches.running(rt) {
-            Some(cache) => Handover::Offered(cache.offer(key, value.clone(), object)),
+            Some(cache) => {
+                Handover::Offered(cache.offer(key, value.clone(), Offered::Object(object)))
+            }
             None => Handover::Kept(object),
+        }
+    }
+
+    /// Offers a rewrite of a cached entry (stored as `value` for `key`, no object decoded)
+    /// with `meta`, the entry's filtering metadata after the rewrite.
+    pub fn rewritten(
+        store: &dyn Store,
+        caches: &WatchCaches,
+        rt: &ResourceType,
+        key: &str,
+        value: &Bytes,
+        meta: CachedMeta,
+    ) -> Handover {
+        match caches.running(rt) {
+            Some(cache) if store.events_share_written_values() => {
+                Handover::Offered(cache.offer(key, value.clone(), Offered::Meta(meta)))
+            }
+            _ => Handover::Nothing,
         }
     }
 
@@ -77,9 +99,11 @@ impl Handover {
     pub fn take_back(self) -> Result<Object, ApiError> {
         match self {
             Handover::Kept(object) => Ok(object),
-            Handover::Offered(ticket) => ticket
-                .withdraw()
-                .ok_or_else(|| ApiError::internal("a failed write's object was lost")),
+            Handover::Offered(ticket) => match ticket.withdraw() {
+                Some(Offered::Object(object)) => Ok(object),
+                _ => Err(ApiError::internal("a failed write's object was lost")),
+            },
+            Handover::Nothing => Err(ApiError::internal("a rewrite has no object to take back")),
         }
     }
 
@@ -89,9 +113,10 @@ impl Handover {
             Handover::Kept(object) => object,
             Handover::Offered(ticket) => match ticket.redeem(kv.mod_revision).await {
                 Ok(cached) => return Ok(Stored::Shared(cached)),
-                Err(Some(object)) => object,
-                Err(None) => return Registry::decode(rt, kv).map(Stored::Owned),
+                Err(Some(Offered::Object(object))) => object,
+                Err(_) => return Registry::decode(rt, kv).map(Stored::Owned),
             },
+            Handover::Nothing => return Registry::decode(rt, kv).map(Stored::Owned),
         };
         object.metadata.resource_version = kv.mod_revision.to_string();
         Ok(Stored::Owned(object))
@@ -208,22 +233,37 @@ mod tests {
         let value = Bytes::from(object.to_json());
         // The offer names a copy of the bytes, as if the event had been read back from the
         // log: the feed must decode, and the writer must get its object back.
-        let ticket = cache.offer(key, Bytes::copy_from_slice(&value), object.clone());
+        let ticket = cache.offer(
+            key,
+            Bytes::copy_from_slice(&value),
+            Offered::Object(object.clone()),
+        );
         let kv = store.create(key, value).await.expect("create");
         let redeemed =
             tokio::time::timeout(Duration::from_secs(10), ticket.redeem(kv.mod_revision))
                 .await
                 .expect("redeemed in time");
-        assert_eq!(redeemed.err(), Some(Some(object)));
+        match redeemed {
+            Err(Some(Offered::Object(back))) => assert_eq!(back, object),
+            other => panic!("expected the object back, got {other:?}"),
+        }
         assert!(cache.object(key).is_some(), "decoded by the feed");
         assert!(cache.pending_offers() == 0);
 
         // A withdrawn or abandoned offer leaves nothing behind.
-        let ticket = cache.offer(key, Bytes::from_static(b"{}"), configmap("c", "2"));
+        let ticket = cache.offer(
+            key,
+            Bytes::from_static(b"{}"),
+            Offered::Object(configmap("c", "2")),
+        );
         assert_eq!(cache.pending_offers(), 1);
         assert!(ticket.withdraw().is_some());
         assert!(cache.pending_offers() == 0);
-        drop(cache.offer(key, Bytes::from_static(b"{}"), configmap("c", "3")));
+        drop(cache.offer(
+            key,
+            Bytes::from_static(b"{}"),
+            Offered::Object(configmap("c", "3")),
+        ));
         assert!(cache.pending_offers() == 0);
     }
 }
