@@ -114,8 +114,13 @@ pub enum Offered {
     /// The written object (its resourceVersion is the cache's to set).
     Object(Object),
     /// A server-side rewrite of the stored JSON (no object decoded): the entry's filtering
-    /// metadata, derived from the entry it rewrote ([`CachedMeta::with_field`]).
-    Meta(CachedMeta),
+    /// metadata, derived from the entry it rewrote ([`CachedMeta::with_field`]), and where
+    /// in the stored JSON the resourceVersion goes, if the writer knows
+    /// ([`berth_api::object::insert_resource_version`]).
+    Meta {
+        meta: CachedMeta,
+        resource_version_at: Option<usize>,
+    },
 }
 
 /// The value a field selector compares for `path` in `object` of kind `plural`.
@@ -190,13 +195,18 @@ impl Cached {
         rt: &ResourceType,
         stored: &[u8],
         mut meta: CachedMeta,
+        resource_version_at: Option<usize>,
         revision: Revision,
     ) -> Option<Arc<Cached>> {
         if KEPT_DECODED.contains(&rt.plural) {
             return None;
         }
         meta.resource_version = revision.to_string();
-        let json = berth_api::object::with_resource_version(stored, &meta.resource_version).ok()?;
+        let rv = &meta.resource_version;
+        let json = match resource_version_at {
+            Some(at) => berth_api::object::insert_resource_version(stored, at, rv)?,
+            None => berth_api::object::with_resource_version(stored, rv).ok()?,
+        };
         Some(Arc::new(Cached {
             json: Bytes::from(json.into_boxed_slice()),
             meta,
@@ -497,8 +507,20 @@ impl Cache {
                     let object = Cached::new(self.rt, object, Some(&event.kv.value));
                     (object, Some(taken))
                 }
-                Some((Offered::Meta(meta), taken)) => {
-                    match Cached::rewritten(self.rt, &event.kv.value, meta, revision) {
+                Some((
+                    Offered::Meta {
+                        meta,
+                        resource_version_at,
+                    },
+                    taken,
+                )) => {
+                    match Cached::rewritten(
+                        self.rt,
+                        &event.kv.value,
+                        meta,
+                        resource_version_at,
+                        revision,
+                    ) {
                         Some(object) => (object, Some(taken)),
                         None => (
                             Cached::new(

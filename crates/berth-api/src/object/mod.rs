@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 mod decode;
 mod raw;
 
-pub use raw::{RawObject, with_resource_version};
+pub use raw::{RawObject, insert_resource_version, with_resource_version};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

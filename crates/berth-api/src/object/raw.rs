@@ -189,13 +189,45 @@ impl<'a> RawObject<'a> {
             // A string always serialises.
             let _ = serde_json::to_writer(&mut *out, key.as_ref());
             out.push(b':');
+            entry.write_to(out);
+        }
+        out.push(b'}');
+    }
+
+    /// Appends the JSON text to `out` like [`RawObject::write_to`], and returns the offset in
+    /// `out` just past the value of entry `after` of the object under `key`: where an entry
+    /// inserted after it goes (preceded by a comma). `None` if either is absent, or if the
+    /// object under `key` was not opened for editing ([`RawObject::object_mut`]).
+    pub fn write_marking(&self, out: &mut Vec<u8>, key: &str, after: &str) -> Option<usize> {
+        let mut mark = None;
+        out.push(b'{');
+        for (i, (k, entry)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut *out, k.as_ref());
+            out.push(b':');
             match entry {
-                Entry::Borrowed(raw) => out.extend_from_slice(raw.get().as_bytes()),
-                Entry::Owned(raw) => out.extend_from_slice(raw.get().as_bytes()),
-                Entry::Object(object) => object.write_to(out),
+                Entry::Object(object) if k == key => {
+                    out.push(b'{');
+                    for (j, (inner, value)) in object.entries.iter().enumerate() {
+                        if j > 0 {
+                            out.push(b',');
+                        }
+                        let _ = serde_json::to_writer(&mut *out, inner.as_ref());
+                        out.push(b':');
+                        value.write_to(out);
+                        if inner == after {
+                            mark = Some(out.len());
+                        }
+                    }
+                    out.push(b'}');
+                }
+                other => other.write_to(out),
             }
         }
         out.push(b'}');
+        mark
     }
 
     /// The JSON text.
@@ -218,6 +250,29 @@ pub fn with_resource_version(stored: &[u8], revision: &str) -> Result<Vec<u8>, s
     let mut out = Vec::with_capacity(stored.len() + revision.len() + 22);
     object.write_to(&mut out);
     Ok(out)
+}
+
+impl Entry<'_> {
+    fn write_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Entry::Borrowed(raw) => out.extend_from_slice(raw.get().as_bytes()),
+            Entry::Owned(raw) => out.extend_from_slice(raw.get().as_bytes()),
+            Entry::Object(object) => object.write_to(out),
+        }
+    }
+}
+
+/// `stored` with `"resourceVersion":"<revision>"` inserted at `at`, an offset just past an
+/// entry of its metadata (see [`RawObject::write_marking`]). `None` if `at` is not inside
+/// `stored`.
+pub fn insert_resource_version(stored: &[u8], at: usize, revision: &str) -> Option<Vec<u8>> {
+    let (head, tail) = (stored.get(..at)?, stored.get(at..)?);
+    let mut out = Vec::with_capacity(stored.len() + revision.len() + 22);
+    out.extend_from_slice(head);
+    out.extend_from_slice(b",\"resourceVersion\":");
+    serde_json::to_writer(&mut out, revision).ok()?;
+    out.extend_from_slice(tail);
+    Some(out)
 }
 
 /// A key, borrowed from the input unless it had escapes.
@@ -351,6 +406,34 @@ mod tests {
             with_resource_version(&stored, "42").expect("splice"),
             versioned.to_json()
         );
+    }
+
+    #[test]
+    fn a_marked_write_places_the_resource_version_as_encoding_does() {
+        let object: crate::Object = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "d", "uid": "u", "generation": 3},
+            "spec": {"nodeName": "n"},
+        }))
+        .expect("object");
+        let stored = object.to_json();
+        let mut raw = RawObject::parse(&stored).expect("parse");
+        raw.object_mut("metadata").expect("metadata");
+        let mut out = Vec::new();
+        let at = raw
+            .write_marking(&mut out, "metadata", "uid")
+            .expect("marked");
+        assert_eq!(out, stored, "the same text");
+        let mut versioned = object.clone();
+        versioned.metadata.resource_version = "42".into();
+        assert_eq!(
+            insert_resource_version(&out, at, "42").expect("insert"),
+            versioned.to_json()
+        );
+        assert!(insert_resource_version(&out, out.len() + 1, "42").is_none());
+        // Unopened or absent: no mark.
+        let raw = RawObject::parse(&stored).expect("parse");
+        assert_eq!(raw.write_marking(&mut Vec::new(), "metadata", "uid"), None);
     }
 
     #[test]

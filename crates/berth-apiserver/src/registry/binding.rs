@@ -85,11 +85,13 @@ enum Refusal {
 /// The stored form of `pod` (its JSON, with or without a resourceVersion) bound to `node`:
 /// `spec.nodeName` set, `PodScheduled=True`, `generation` one up (the spec changed, as an
 /// update would count it). Only these fields are decoded; the rest is copied as it is.
+/// With it, where its resourceVersion goes (after `metadata.uid`, as encoding puts it).
+#[allow(clippy::type_complexity)]
 fn bind_json(
     pod: &[u8],
     uid: Option<&str>,
     node: &str,
-) -> Result<Result<Vec<u8>, Refusal>, String> {
+) -> Result<Result<(Vec<u8>, Option<usize>), Refusal>, String> {
     let invalid = |e: serde_json::Error| e.to_string();
     let mut object = berth_api::object::RawObject::parse(pod).map_err(invalid)?;
     let meta = object.object_entry("metadata").map_err(invalid)?;
@@ -116,8 +118,8 @@ fn bind_json(
     set_condition(&mut conditions, "PodScheduled", "True");
     status.set("conditions", &conditions).map_err(invalid)?;
     let mut out = Vec::with_capacity(pod.len() + 160);
-    object.write_to(&mut out);
-    Ok(Ok(out))
+    let resource_version_at = object.write_marking(&mut out, "metadata", "uid");
+    Ok(Ok((out, resource_version_at)))
 }
 
 /// What an eviction did.
@@ -171,8 +173,8 @@ impl Registry {
                     Err(e) => return Err(ApiError::from_store(e)),
                 },
             };
-            let value = match bind_json(&json, uid, node) {
-                Ok(Ok(value)) => Bytes::from(value),
+            let (value, resource_version_at) = match bind_json(&json, uid, node) {
+                Ok(Ok((value, at))) => (Bytes::from(value), at),
                 // The cache may still hold an earlier pod of that name.
                 Ok(Err(Refusal::Uid(_))) if from_cache => continue,
                 Ok(Err(refusal)) => {
@@ -214,6 +216,7 @@ impl Registry {
                     &key,
                     &value,
                     cached.meta.with_field("spec.nodeName", node),
+                    resource_version_at,
                 ),
                 None => Handover::Nothing,
             };
@@ -389,7 +392,7 @@ mod tests {
             "spec": {"containers": [{"name": "c", "image": "app:1"}], "schedulerName": "default-scheduler"},
             "status": {"phase": "Pending", "qosClass": "BestEffort"},
         }));
-        let bound = bind_json(&pod.to_json(), Some("u1"), "n1")
+        let (bound, at) = bind_json(&pod.to_json(), Some("u1"), "n1")
             .expect("valid")
             .unwrap_or_else(|_| panic!("refused"));
         let decoded = Object::from_json(&bound).expect("json");
@@ -404,8 +407,15 @@ mod tests {
             "PodScheduled"
         );
         assert_eq!(decoded.body["status"]["conditions"][0]["status"], "True");
-        // Byte for byte what encoding the edited object gives (the stored form).
+        // Byte for byte what encoding the edited object gives (the stored form), and with
+        // a resourceVersion where encoding puts it.
         assert_eq!(bound, expected.to_json());
+        let mut versioned = expected.clone();
+        versioned.metadata.resource_version = "10".into();
+        assert_eq!(
+            berth_api::object::insert_resource_version(&bound, at.expect("marked"), "10"),
+            Some(versioned.to_json())
+        );
 
         let refused = |json: Value, uid: Option<&str>| {
             bind_json(&object(json).to_json(), uid, "n1")

@@ -78,7 +78,8 @@ impl Handover {
     }
 
     /// Offers a rewrite of a cached entry (stored as `value` for `key`, no object decoded)
-    /// with `meta`, the entry's filtering metadata after the rewrite.
+    /// with `meta`, the entry's filtering metadata after the rewrite, and where in `value`
+    /// its resourceVersion goes (if known).
     pub fn rewritten(
         store: &dyn Store,
         caches: &WatchCaches,
@@ -86,10 +87,15 @@ impl Handover {
         key: &str,
         value: &Bytes,
         meta: CachedMeta,
+        resource_version_at: Option<usize>,
     ) -> Handover {
         match caches.running(rt) {
             Some(cache) if store.events_share_written_values() => {
-                Handover::Offered(cache.offer(key, value.clone(), Offered::Meta(meta)))
+                let offered = Offered::Meta {
+                    meta,
+                    resource_version_at,
+                };
+                Handover::Offered(cache.offer(key, value.clone(), offered))
             }
             _ => Handover::Nothing,
         }
