@@ -278,7 +278,7 @@ pub async fn dispatch(
                 target.rt.plural,
             ));
         }
-        return review::review(&target, context.user, headers, body).await;
+        return Box::pin(review::review(&target, context.user, headers, body)).await;
     }
     if target.rt.group.is_empty()
         && target.rt.plural == "serviceaccounts"
@@ -290,22 +290,39 @@ pub async fn dispatch(
                 "serviceaccounts/token",
             ));
         }
-        return token_request::create(registry, context.tokens, &target, headers, body).await;
+        return Box::pin(token_request::create(
+            registry,
+            context.tokens,
+            &target,
+            headers,
+            body,
+        ))
+        .await;
     }
     let what = target.rt.qualified_plural();
     match target.subresource.as_deref() {
         None | Some("status" | "finalize") => {}
         Some("scale") => {
-            return scale::scale(registry, &target, method, &query, headers, body).await;
+            return Box::pin(scale::scale(
+                registry, &target, method, &query, headers, body,
+            ))
+            .await;
         }
         Some("binding") if is_pods(&target) => {
-            return binding::bind(registry, &target, method, headers, body).await;
+            return Box::pin(binding::bind(registry, &target, method, headers, body)).await;
         }
         Some("eviction") if is_pods(&target) => {
-            return binding::evict(registry, &target, method, headers, body).await;
+            return Box::pin(binding::evict(registry, &target, method, headers, body)).await;
         }
         Some("log") if is_pods(&target) => {
-            return node_proxy::log(registry, &target, method, &query, context.agent_token).await;
+            return Box::pin(node_proxy::log(
+                registry,
+                &target,
+                method,
+                &query,
+                context.agent_token,
+            ))
+            .await;
         }
         Some(sub @ ("exec" | "attach")) if is_pods(&target) => {
             if *method != Method::GET && *method != Method::POST {
@@ -314,7 +331,7 @@ pub async fn dispatch(
                     &format!("pods/{sub}"),
                 ));
             }
-            return node_proxy::exec(
+            return Box::pin(node_proxy::exec(
                 registry,
                 &target,
                 sub,
@@ -323,7 +340,7 @@ pub async fn dispatch(
                 headers,
                 context.upgrade,
                 context.agent_token,
-            )
+            ))
             .await;
         }
         Some("portforward") if is_pods(&target) => {
@@ -333,14 +350,14 @@ pub async fn dispatch(
                     "pods/portforward",
                 ));
             }
-            return node_proxy::port_forward(
+            return Box::pin(node_proxy::port_forward(
                 registry,
                 &target,
                 &query,
                 headers,
                 context.upgrade,
                 context.agent_token,
-            )
+            ))
             .await;
         }
         // The other subresources (proxy, …) come with their features.
@@ -352,23 +369,31 @@ pub async fn dispatch(
         }
     }
     if target.rt.group.is_empty() && target.rt.plural == "bindings" {
-        return binding::bind(registry, &target, method, headers, body).await;
+        return Box::pin(binding::bind(registry, &target, method, headers, body)).await;
     }
     let table = wants_table(headers);
     match (method.clone(), target.name.is_some()) {
-        (Method::GET, true) => get::get(registry, &target, &query, table).await,
+        (Method::GET, true) => Box::pin(get::get(registry, &target, &query, table)).await,
         (Method::GET, false) if query.is_watch() => {
-            watch::watch(registry, &target, &query, table).await
+            Box::pin(watch::watch(registry, &target, &query, table)).await
         }
-        (Method::GET, false) => list::list(registry, &target, &query, table).await,
-        (Method::POST, false) => create::create(registry, &target, &query, headers, body).await,
-        (Method::PUT, true) => update::update(registry, &target, &query, headers, body).await,
+        (Method::GET, false) => Box::pin(list::list(registry, &target, &query, table)).await,
+        (Method::POST, false) => {
+            Box::pin(create::create(registry, &target, &query, headers, body)).await
+        }
+        (Method::PUT, true) => {
+            Box::pin(update::update(registry, &target, &query, headers, body)).await
+        }
         (Method::PATCH, true) if apply::is_apply(headers) => {
-            apply::apply(registry, &target, &query, headers, body).await
+            Box::pin(apply::apply(registry, &target, &query, headers, body)).await
         }
-        (Method::PATCH, true) => patch::patch(registry, &target, &query, headers, body).await,
-        (Method::DELETE, true) => delete::delete(registry, &target, &query, body).await,
-        (Method::DELETE, false) => delete::delete_collection(registry, &target, &query, body).await,
+        (Method::PATCH, true) => {
+            Box::pin(patch::patch(registry, &target, &query, headers, body)).await
+        }
+        (Method::DELETE, true) => Box::pin(delete::delete(registry, &target, &query, body)).await,
+        (Method::DELETE, false) => {
+            Box::pin(delete::delete_collection(registry, &target, &query, body)).await
+        }
         (method, _) => Err(ApiError::method_not_allowed(method.as_str(), &what)),
     }
     .map(IntoResponse::into_response)
