@@ -42,8 +42,9 @@ impl<'a> RawObject<'a> {
         Ok(object)
     }
 
+    /// The entry of `key`: the last one if the input repeated it, as decoding keeps the last.
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k == key)
+        self.entries.iter().rposition(|(k, _)| k == key)
     }
 
     /// Whether `key` is present (with any value, `null` included).
@@ -387,6 +388,9 @@ mod tests {
         let o = object.object_mut("o").expect("o").expect("present");
         assert_eq!(o.get::<bool>("k"), Some(true));
         assert!(RawObject::parse(b"[1]").is_err());
+        // A repeated key reads as decoding reads it: the last one.
+        let repeated = RawObject::parse(br#"{"k":"first","k":"last"}"#).expect("parse");
+        assert_eq!(repeated.get::<String>("k").as_deref(), Some("last"));
         assert!(RawObject::parse(br#"{"a":1} x"#).is_err());
     }
 

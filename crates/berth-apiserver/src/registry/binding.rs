@@ -86,6 +86,8 @@ enum Refusal {
 /// `spec.nodeName` set, `PodScheduled=True`, `generation` one up (the spec changed, as an
 /// update would count it). Only these fields are decoded; the rest is copied as it is.
 /// With it, where its resourceVersion goes (after `metadata.uid`, as encoding puts it).
+/// Of the watch cache's indexed fields only `spec.nodeName` changes (`bind_pod` tells the
+/// cache so: a new edit of an indexed field must be told it too).
 #[allow(clippy::type_complexity)]
 fn bind_json(
     pod: &[u8],
@@ -175,8 +177,9 @@ impl Registry {
             };
             let (value, resource_version_at) = match bind_json(&json, uid, node) {
                 Ok(Ok((value, at))) => (Bytes::from(value), at),
-                // The cache may still hold an earlier pod of that name.
-                Ok(Err(Refusal::Uid(_))) if from_cache => continue,
+                // The cache may lag (an earlier pod of that name, a binding or deletion it
+                // has not seen): refusals are decided on the store's copy.
+                Ok(Err(_)) if from_cache => continue,
                 Ok(Err(refusal)) => {
                     let message = match refusal {
                         Refusal::Uid(stored) => format!(
@@ -202,12 +205,13 @@ impl Registry {
                 }
                 Err(e) => {
                     return Err(ApiError::internal(format!(
-                        "stored pod {name} is not valid JSON: {e}"
+                        "stored pod {name} cannot be bound: {e}"
                     )));
                 }
             };
             // The cache's entry after the write: the same labels and deletion mark, the
-            // new nodeName; without a cached copy the cache decodes the write itself.
+            // new nodeName (the only indexed field `bind_json` changes: keep the two in
+            // step); without a cached copy the cache decodes the write itself.
             let handover = match &cached {
                 Some(cached) => Handover::rewritten(
                     &*self.store,
