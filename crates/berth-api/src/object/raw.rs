@@ -182,17 +182,7 @@ impl<'a> RawObject<'a> {
 
     /// Appends the JSON text to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        for (i, (key, entry)) in self.entries.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            // A string always serialises.
-            let _ = serde_json::to_writer(&mut *out, key.as_ref());
-            out.push(b':');
-            entry.write_to(out);
-        }
-        out.push(b'}');
+        self.write(out, &[], &mut None);
     }
 
     /// Appends the JSON text to `out` like [`RawObject::write_to`], and returns the offset in
@@ -201,34 +191,34 @@ impl<'a> RawObject<'a> {
     /// object under `key` was not opened for editing ([`RawObject::object_mut`]).
     pub fn write_marking(&self, out: &mut Vec<u8>, key: &str, after: &str) -> Option<usize> {
         let mut mark = None;
+        self.write(out, &[key, after], &mut mark);
+        mark
+    }
+
+    /// Writes the entries; records in `mark` the offset just past the value at `path` (a
+    /// key in each nested object, opened ones only), if there is one.
+    fn write(&self, out: &mut Vec<u8>, path: &[&str], mark: &mut Option<usize>) {
         out.push(b'{');
-        for (i, (k, entry)) in self.entries.iter().enumerate() {
+        for (i, (key, entry)) in self.entries.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *out, k.as_ref());
+            // A string always serialises.
+            let _ = serde_json::to_writer(&mut *out, key.as_ref());
             out.push(b':');
-            match entry {
-                Entry::Object(object) if k == key => {
-                    out.push(b'{');
-                    for (j, (inner, value)) in object.entries.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        let _ = serde_json::to_writer(&mut *out, inner.as_ref());
-                        out.push(b':');
-                        value.write_to(out);
-                        if inner == after {
-                            mark = Some(out.len());
-                        }
-                    }
-                    out.push(b'}');
+            match (entry, path) {
+                (Entry::Object(object), [first, rest @ ..]) if !rest.is_empty() && key == first => {
+                    object.write(out, rest, mark);
                 }
-                other => other.write_to(out),
+                _ => entry.write_to(out),
+            }
+            if let [last] = path
+                && key == last
+            {
+                *mark = Some(out.len());
             }
         }
         out.push(b'}');
-        mark
     }
 
     /// The JSON text.
