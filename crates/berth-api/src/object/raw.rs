@@ -47,11 +47,6 @@ impl<'a> RawObject<'a> {
         self.entries.iter().rposition(|(k, _)| k == key)
     }
 
-    /// Whether `key` is present (with any value, `null` included).
-    pub fn contains(&self, key: &str) -> bool {
-        self.position(key).is_some()
-    }
-
     /// The value of `key` decoded as `T`; `None` when absent, `null` or of another type.
     pub fn get<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
         let (_, entry) = &self.entries[self.position(key)?];
@@ -118,18 +113,12 @@ impl<'a> RawObject<'a> {
         after: &[&str],
     ) -> Result<(), serde_json::Error> {
         let raw = serde_json::value::to_raw_value(value)?;
-        match self.position(key) {
-            Some(i) => self.entries[i].1 = Entry::Owned(raw),
-            None => {
-                let at = self
-                    .entries
-                    .iter()
-                    .rposition(|(k, _)| after.contains(&k.as_ref()))
-                    .map_or(0, |i| i + 1);
-                self.entries
-                    .insert(at, (Cow::Owned(key.to_string()), Entry::Owned(raw)));
-            }
-        }
+        self.put_where(key, Entry::Owned(raw), |entries| {
+            entries
+                .iter()
+                .rposition(|(k, _)| after.contains(&k.as_ref()))
+                .map_or(0, |i| i + 1)
+        });
         Ok(())
     }
 
@@ -144,15 +133,28 @@ impl<'a> RawObject<'a> {
         }
     }
 
+    /// Replaces `key`'s entry, or inserts it before the first key that sorts after it.
     fn put(&mut self, key: &str, entry: Entry<'a>) {
+        self.put_where(key, entry, |entries| {
+            entries
+                .iter()
+                .position(|(k, _)| k.as_ref() > key)
+                .unwrap_or(entries.len())
+        });
+    }
+
+    /// Replaces `key`'s entry, or inserts it at the index `at` picks.
+    #[allow(clippy::type_complexity)]
+    fn put_where(
+        &mut self,
+        key: &str,
+        entry: Entry<'a>,
+        at: impl FnOnce(&[(Cow<'a, str>, Entry<'a>)]) -> usize,
+    ) {
         match self.position(key) {
             Some(i) => self.entries[i].1 = entry,
             None => {
-                let at = self
-                    .entries
-                    .iter()
-                    .position(|(k, _)| k.as_ref() > key)
-                    .unwrap_or(self.entries.len());
+                let at = at(&self.entries);
                 self.entries
                     .insert(at, (Cow::Owned(key.to_string()), entry));
             }
