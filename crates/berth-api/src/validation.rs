@@ -184,6 +184,7 @@ pub fn pod_spec(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
             }
         }
     }
+    scheduling_gates(spec, path, causes);
     if let Some(policy) = spec.get("restartPolicy").and_then(Value::as_str)
         && !matches!(policy, "Always" | "OnFailure" | "Never")
     {
@@ -192,6 +193,67 @@ pub fn pod_spec(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
             message: format!("Unsupported value: \"{policy}\": supported values: \"Always\", \"OnFailure\", \"Never\""),
             reason: "FieldValueNotSupported",
         });
+    }
+}
+
+fn forbidden(field: impl Into<String>, why: &str) -> Cause {
+    Cause {
+        field: field.into(),
+        message: format!("Forbidden: {why}"),
+        reason: "FieldValueForbidden",
+    }
+}
+
+/// The names in a PodSpec's `schedulingGates` (a gate without a name reads as "").
+fn gate_names(spec: &Value) -> Vec<&str> {
+    spec.get("schedulingGates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|g| g.get("name").and_then(Value::as_str).unwrap_or_default())
+        .collect()
+}
+
+/// `schedulingGates`: qualified names, no repeats, and no `nodeName` while any remains
+/// (a gated pod has not been scheduled).
+fn scheduling_gates(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
+    let names = gate_names(spec);
+    for (i, name) in names.iter().enumerate() {
+        let at = format!("{path}.schedulingGates[{i}]");
+        if let Err(why) = check_qualified_name(name) {
+            causes.push(invalid(at.clone(), &Value::String((*name).into()), &why));
+        }
+        if names[..i].contains(name) {
+            causes.push(Cause {
+                field: at,
+                message: format!("Duplicate value: \"{name}\""),
+                reason: "FieldValueDuplicate",
+            });
+        }
+    }
+    if !names.is_empty()
+        && spec
+            .get("nodeName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty())
+    {
+        causes.push(forbidden(
+            format!("{path}.nodeName"),
+            "cannot be set until all schedulingGates have been cleared",
+        ));
+    }
+}
+
+/// A Pod update may remove scheduling gates but not add them.
+fn only_removed_gates(spec: &Value, old_spec: &Value, causes: &mut Vec<Cause>) {
+    let old = gate_names(old_spec);
+    for (i, name) in gate_names(spec).iter().enumerate() {
+        if !old.contains(name) {
+            causes.push(forbidden(
+                format!("spec.schedulingGates[{i}].name"),
+                &format!("only deletion is allowed, but found new scheduling gate '{name}'"),
+            ));
+        }
     }
 }
 
@@ -253,7 +315,12 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
     let spec = object.body.get("spec").unwrap_or(&Value::Null);
     let old_spec = old.and_then(|o| o.body.get("spec"));
     match (group, kind) {
-        ("", "Pod") => pod_spec(spec, "spec", &mut causes),
+        ("", "Pod") => {
+            pod_spec(spec, "spec", &mut causes);
+            if let Some(old_spec) = old_spec {
+                only_removed_gates(spec, old_spec, &mut causes);
+            }
+        }
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
             non_negative(spec, "replicas", "spec", &mut causes);
             non_negative(spec, "minReadySeconds", "spec", &mut causes);
@@ -462,6 +529,61 @@ mod tests {
         );
         let found = causes("", "Pod", json!({"metadata": {"name": "p"}, "spec": {}}));
         assert_eq!(found, vec!["spec.containers: Required value"]);
+    }
+
+    #[test]
+    fn scheduling_gates_are_names_set_at_creation_and_only_removed() {
+        let pod = |spec: Value| -> Object {
+            let mut spec = spec;
+            spec["containers"] = json!([{"name": "c", "image": "x"}]);
+            serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": spec})).expect("pod")
+        };
+        let messages = |found: Vec<Cause>| -> Vec<String> {
+            found
+                .into_iter()
+                .map(|c| format!("{}: {}", c.field, c.message))
+                .collect()
+        };
+        let gated = pod(json!({"schedulingGates": [{"name": "example.com/a"}, {"name": "b"}]}));
+        assert!(validate("", "Pod", &gated, None).is_empty());
+        let found = messages(validate(
+            "",
+            "Pod",
+            &pod(
+                json!({"schedulingGates": [{"name": "b"}, {"name": "b"}, {"name": "-x"}],
+                        "nodeName": "n1"}),
+            ),
+            None,
+        ));
+        assert!(
+            found.contains(&"spec.schedulingGates[1]: Duplicate value: \"b\"".to_string()),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|c| c.starts_with("spec.schedulingGates[2]: Invalid value: \"-x\"")),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(
+                &"spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"
+                    .to_string()
+            ),
+            "{found:?}"
+        );
+        // Removing gates is an update; adding one is not.
+        let fewer = pod(json!({"schedulingGates": [{"name": "b"}]}));
+        assert!(validate("", "Pod", &fewer, Some(&gated)).is_empty());
+        let none = pod(json!({}));
+        assert!(validate("", "Pod", &none, Some(&gated)).is_empty());
+        let found = messages(validate("", "Pod", &gated, Some(&fewer)));
+        assert_eq!(
+            found,
+            vec![
+                "spec.schedulingGates[0].name: Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/a'"
+            ]
+        );
     }
 
     #[test]

@@ -311,6 +311,14 @@ fn printer(rt: &ResourceType) -> (Vec<Value>, RowFn) {
                 if let Some(reason) = get(o, &["status", "reason"]).as_str() {
                     status = reason.to_string();
                 }
+                let gated = get(o, &["status", "conditions"])
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "PodScheduled" && c["reason"] == "SchedulingGated");
+                if gated {
+                    status = "SchedulingGated".into();
+                }
                 for s in &statuses {
                     if let Some(reason) = s
                         .pointer("/state/waiting/reason")
@@ -2011,5 +2019,15 @@ mod tests {
         assert_eq!(cells[3], "3");
         assert_eq!(cells[5], "10.42.0.5");
         assert_eq!(t["rows"][0]["object"]["metadata"]["name"], "web-0");
+
+        let gated: Object = serde_json::from_value(json!({
+            "metadata": {"name": "held"},
+            "spec": {"containers": [{"name": "a"}], "schedulingGates": [{"name": "g"}]},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled",
+                       "status": "False", "reason": "SchedulingGated"}]}
+        }))
+        .expect("pod");
+        let t = table(rt, &[gated], IncludeObject::Metadata, "7", None);
+        assert_eq!(t["rows"][0]["cells"][2], "SchedulingGated");
     }
 }

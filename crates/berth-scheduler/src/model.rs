@@ -302,6 +302,9 @@ pub struct PodInfo {
     pub priority: i32,
     pub preempt_never: bool,
     pub deleting: bool,
+    /// `spec.schedulingGates` is not empty: not ready to be scheduled (upstream's
+    /// SchedulingGates PreEnqueue plugin keeps such pods out of the queue).
+    pub gated: bool,
     pub terminal: bool,
     pub creation: String,
     pub requests: Resources,
@@ -532,6 +535,10 @@ impl PodInfo {
             priority: spec.priority.unwrap_or(0),
             preempt_never: spec.preemption_policy.as_deref() == Some("Never"),
             deleting: meta.deletion_timestamp.is_some(),
+            gated: spec
+                .scheduling_gates
+                .as_ref()
+                .is_some_and(|g| !g.is_empty()),
             terminal: matches!(phase, Some("Succeeded" | "Failed")),
             creation: meta
                 .creation_timestamp

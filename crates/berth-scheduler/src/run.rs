@@ -271,7 +271,8 @@ impl Scheduler {
             self.cache.observe_bound(info);
             return;
         }
-        if info.deleting || !self.profiles.contains_key(&info.scheduler_name) {
+        // Gated pods wait outside the queue; the update that removes the last gate adds them.
+        if info.deleting || info.gated || !self.profiles.contains_key(&info.scheduler_name) {
             self.queue.remove(&key);
             return;
         }

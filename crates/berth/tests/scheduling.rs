@@ -529,3 +529,79 @@ fn a_higher_priority_pod_preempts_a_lower_one() {
         "p-0"
     );
 }
+
+#[test]
+fn gated_pods_wait_until_their_gates_are_removed() {
+    let cluster = Cluster::start_with(&["--disable-agent"]);
+    let _nodes = cluster.simulate("g", 1, "cpu=2", "");
+    let mut held = pod("held", json!({}));
+    held["spec"]["schedulingGates"] = json!([{"name": "example.com/quota"}]);
+    apply(&cluster, vec![held]);
+    let listed = cluster.kubectl(&["get", "pod", "held"]).ok().stdout;
+    assert!(listed.contains("SchedulingGated"), "{listed}");
+    assert_eq!(
+        cluster.jsonpath(
+            &["pod", "held"],
+            "{.status.conditions[?(@.type==\"PodScheduled\")].reason}"
+        ),
+        "SchedulingGated"
+    );
+    // Nothing binds it: neither a binding of our own nor the scheduler, which places a pod
+    // applied after it.
+    let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "held"},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": "g-0"}});
+    let refused = cluster
+        .kubectl_stdin(
+            &[
+                "create",
+                "--raw",
+                "/api/v1/namespaces/default/pods/held/binding",
+                "-f",
+                "-",
+            ],
+            &binding.to_string(),
+        )
+        .failed();
+    assert!(
+        refused
+            .stderr
+            .contains("pod held has non-empty .spec.schedulingGates"),
+        "{}",
+        refused.stderr
+    );
+    apply(&cluster, vec![pod("free", json!({}))]);
+    check(&cluster, &[("free", Expect::On(&["g-0"]))]);
+    assert_eq!(cluster.jsonpath(&["pod", "held"], "{.spec.nodeName}"), "");
+    // Gates are set at creation: one cannot be added later.
+    let added = cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "held",
+            "--type=json",
+            "-p",
+            r#"[{"op": "add", "path": "/spec/schedulingGates/-", "value": {"name": "more"}}]"#,
+        ])
+        .failed();
+    assert!(
+        added
+            .stderr
+            .contains("only deletion is allowed, but found new scheduling gate 'more'"),
+        "{}",
+        added.stderr
+    );
+    cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "held",
+            "--type=json",
+            "-p",
+            r#"[{"op": "remove", "path": "/spec/schedulingGates"}]"#,
+        ])
+        .ok();
+    check(&cluster, &[("held", Expect::On(&["g-0"]))]);
+    cluster.wait_until("the released pod to run", || {
+        (cluster.jsonpath(&["pod", "held"], "{.status.phase}") == "Running").then_some(())
+    });
+}

@@ -80,6 +80,8 @@ enum Refusal {
     Uid(String),
     Deleting,
     Bound(String),
+    /// `spec.schedulingGates` is not empty: the pod is not ready for scheduling.
+    Gated,
 }
 
 /// The stored form of `pod` (its JSON, with or without a resourceVersion) bound to `node`:
@@ -87,7 +89,9 @@ enum Refusal {
 /// update would count it). Only these fields are decoded; the rest is copied as it is.
 /// With it, where its resourceVersion goes (after `metadata.uid`, as encoding puts it).
 /// Of the watch cache's indexed fields only `spec.nodeName` changes (`bind_pod` tells the
-/// cache so: a new edit of an indexed field must be told it too).
+/// cache so: a new edit of an indexed field must be told it too). A pod with scheduling
+/// gates is refused, as upstream. `status.nominatedNodeName` stays (Kubernetes 1.33, which
+/// we serve, clears it only behind a later feature gate).
 #[allow(clippy::type_complexity)]
 fn bind_json(
     pod: &[u8],
@@ -113,6 +117,12 @@ fn bind_json(
     let spec = object.object_entry("spec").map_err(invalid)?;
     if let Some(bound) = spec.get::<String>("nodeName").filter(|n| !n.is_empty()) {
         return Ok(Err(Refusal::Bound(bound)));
+    }
+    if spec
+        .get::<Vec<Value>>("schedulingGates")
+        .is_some_and(|gates| !gates.is_empty())
+    {
+        return Ok(Err(Refusal::Gated));
     }
     spec.set("nodeName", node).map_err(invalid)?;
     let status = object.object_entry("status").map_err(invalid)?;
@@ -191,6 +201,9 @@ impl Registry {
                         }
                         Refusal::Bound(bound) => {
                             format!("pod {name} is already assigned to node \"{bound}\"")
+                        }
+                        Refusal::Gated => {
+                            format!("pod {name} has non-empty .spec.schedulingGates")
                         }
                     };
                     return Err(ApiError::operation_conflict("pods/binding", name, &message));
@@ -441,6 +454,21 @@ mod tests {
             refused(json!({"metadata": {"name": "p"}, "spec": {"nodeName": "n0"}}), None),
             Some(Refusal::Bound(n)) if n == "n0"
         ));
+        assert!(matches!(
+            refused(
+                json!({"metadata": {"name": "p"}, "spec": {"schedulingGates": [{"name": "g"}]}}),
+                None
+            ),
+            Some(Refusal::Gated)
+        ));
+        assert!(
+            refused(
+                json!({"metadata": {"name": "p"}, "spec": {"schedulingGates": []}}),
+                None
+            )
+            .is_none(),
+            "an emptied gate list is no gate"
+        );
         assert!(bind_json(b"not json", None, "n1").is_err());
     }
 

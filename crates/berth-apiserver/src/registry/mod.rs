@@ -141,6 +141,28 @@ fn validate_object(
     ))
 }
 
+/// A new Pod with scheduling gates starts `PodScheduled=False` (reason `SchedulingGated`), as
+/// upstream's pod strategy marks it: `kubectl get` shows it as `SchedulingGated`. Only on
+/// create: removing the gates later leaves the condition until the scheduler writes its own.
+fn mark_scheduling_gated(pod: &mut Object) {
+    let gated = pod
+        .body
+        .get("spec")
+        .and_then(|s| s.get("schedulingGates"))
+        .and_then(Value::as_array)
+        .is_some_and(|gates| !gates.is_empty());
+    if gated {
+        pod.body["status"]["conditions"] = json!([{
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "SchedulingGated",
+            "message": "Scheduling is blocked due to non-empty scheduling gates",
+            "lastProbeTime": null,
+            "lastTransitionTime": now_rfc3339(),
+        }]);
+    }
+}
+
 /// Whether objects of this resource carry `metadata.generation`: workloads and the other kinds
 /// whose controllers report `observedGeneration` (upstream leaves it unset on ConfigMaps,
 /// Secrets, Services, Namespaces, …).
@@ -470,6 +492,7 @@ impl Registry {
                 object
                     .body
                     .insert("status".into(), json!({"phase": "Pending"}));
+                mark_scheduling_gated(&mut object);
             }
         }
         if rt.group.is_empty() && rt.plural == "pods" {
@@ -838,6 +861,25 @@ mod tests {
         .await;
         assert_eq!(pod.body["status"]["phase"], "Pending");
         assert!(pod.body["status"].get("podIP").is_none());
+        assert!(pod.body["status"].get("conditions").is_none());
+        // A gated pod starts PodScheduled=False, reason SchedulingGated.
+        let gated = created(
+            "Pod",
+            "pods",
+            Some("default"),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "g"},
+                   "spec": {"containers": [{"name": "c", "image": "busybox"}],
+                            "schedulingGates": [{"name": "example.com/quota"}]}}),
+        )
+        .await;
+        let condition = &gated.body["status"]["conditions"][0];
+        assert_eq!(condition["type"], "PodScheduled");
+        assert_eq!(condition["status"], "False");
+        assert_eq!(condition["reason"], "SchedulingGated");
+        assert_eq!(
+            condition["message"],
+            "Scheduling is blocked due to non-empty scheduling gates"
+        );
         let service = created(
             "Service",
             "services",
