@@ -34,6 +34,7 @@ use std::time::Duration;
 use berth_api::{Object, ResourceType};
 use berth_store::{EventKind, RangeRequest, Revision, Store};
 use bytes::Bytes;
+use serde_json::Value;
 use tokio::sync::{broadcast, oneshot, watch};
 
 use crate::registry::Registry;
@@ -107,6 +108,38 @@ impl CachedMeta {
     }
 }
 
+impl CachedMeta {
+    /// This metadata for the object rewritten with `status` as its status (`None`: removed):
+    /// the indexed `status.*` fields follow it; everything else is unchanged. Its
+    /// resourceVersion is the cache's to set.
+    pub fn with_status(&self, status: Option<&Value>) -> CachedMeta {
+        let mut fields: Vec<(&'static str, Box<str>)> = self
+            .fields
+            .iter()
+            .filter(|(p, _)| !p.starts_with("status."))
+            .cloned()
+            .collect();
+        for path in self.indexed.iter().filter(|p| p.starts_with("status.")) {
+            let rest = &path["status.".len()..];
+            let value = status
+                .map(|s| berth_api::selector::field_string(s, rest))
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| berth_api::selector::unset_field(self.plural, path).into());
+            if !value.is_empty() {
+                fields.push((path, value.into_boxed_str()));
+            }
+        }
+        CachedMeta {
+            resource_version: String::new(),
+            labels: self.labels.clone(),
+            deleting: self.deleting,
+            plural: self.plural,
+            indexed: self.indexed,
+            fields: fields.into_boxed_slice(),
+        }
+    }
+}
+
 /// What a writer offers the cache along with its stored bytes.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // moved once per write; a Box would allocate
@@ -155,6 +188,12 @@ const KEPT_DECODED: &[&str] = &[
     "resourcequotas",
     "poddisruptionbudgets",
 ];
+
+/// Whether the cache keeps decoded objects of `plural` (see [`KEPT_DECODED`]): rewrites of
+/// those are offered as objects, not as metadata.
+pub fn keeps_decoded(plural: &str) -> bool {
+    KEPT_DECODED.contains(&plural)
+}
 
 impl Cached {
     /// The entry for `object`; `stored` is its stored form (its JSON without a

@@ -47,6 +47,11 @@ impl<'a> RawObject<'a> {
         self.entries.iter().rposition(|(k, _)| k == key)
     }
 
+    /// Whether `key` is present (with any value, `null` included).
+    pub fn has(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
     /// The value of `key` decoded as `T`; `None` when absent, `null` or of another type.
     pub fn get<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
         let (_, entry) = &self.entries[self.position(key)?];

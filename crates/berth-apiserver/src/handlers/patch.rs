@@ -141,6 +141,28 @@ pub async fn patch(
         _ => WriteScope::Main,
     };
     let client_precondition = patch.sets_resource_version();
+    // A status merge patch (what kubelets send) is applied to the stored JSON.
+    if scope == WriteScope::Status
+        && !client_precondition
+        && !query.dry_run()
+        && let Patch::Merge(Value::Object(fields)) = &patch
+        && fields.len() == 1
+        && let Some(status) = fields.get("status")
+    {
+        let check = |status: Option<&Value>| {
+            let mut object = Object::default();
+            if let Some(status) = status {
+                object.body.insert("status".into(), status.clone());
+            }
+            validate_object_fields(query, target.rt, &object)
+        };
+        if let Some((updated, warnings)) = registry
+            .merge_status(target.rt, target.namespace(), name, status, check)
+            .await?
+        {
+            return Ok(with_warnings(json_bytes(200, updated.json()), &warnings));
+        }
+    }
     let mut cached_ok = true;
     loop {
         let current = registry

@@ -29,6 +29,7 @@ mod binding;
 mod delete;
 pub mod ownership;
 mod services;
+mod status;
 mod written;
 
 use written::Handover;
