@@ -149,13 +149,7 @@ pub async fn patch(
         && fields.len() == 1
         && let Some(status) = fields.get("status")
     {
-        let check = |status: Option<&Value>| {
-            let mut object = Object::default();
-            if let Some(status) = status {
-                object.body.insert("status".into(), status.clone());
-            }
-            validate_object_fields(query, target.rt, &object)
-        };
+        let check = |object: &Object| validate_object_fields(query, target.rt, object);
         if let Some((updated, warnings)) = registry
             .merge_status(target.rt, target.namespace(), name, status, check)
             .await?

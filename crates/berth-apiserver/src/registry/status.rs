@@ -14,8 +14,8 @@
 //!   would rewrite (an entry without a manager or fields), a kind the watch cache keeps
 //!   decoded, and a stored object without a `status` key.
 
-use berth_api::ResourceType;
 use berth_api::object::RawObject;
+use berth_api::{Object, ResourceType};
 use berth_store::Revision;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -83,13 +83,11 @@ pub(super) fn merge_status_json(
         return Ok(None);
     }
     meta.remove("resourceVersion");
-    let before: Option<Value> = object.get("status");
-    let mut merged = before.clone().unwrap_or(Value::Null);
-    json_patch::merge(&mut merged, patch);
-    let status = (!merged.is_null()).then_some(merged);
-    if status == before {
+    let mut merged: Value = object.get("status").unwrap_or(Value::Null);
+    if !merge(&mut merged, patch) {
         return Ok(Some(StatusEdit::Unchanged));
     }
+    let status = (!merged.is_null()).then_some(merged);
     match &status {
         Some(status) => object.set("status", status).map_err(invalid)?,
         None => {
@@ -105,10 +103,46 @@ pub(super) fn merge_status_json(
     }))
 }
 
+/// `target` with the JSON merge patch `patch` applied (RFC 7386); whether that changed it.
+fn merge(target: &mut Value, patch: &Value) -> bool {
+    let Value::Object(fields) = patch else {
+        if target == patch {
+            return false;
+        }
+        *target = patch.clone();
+        return true;
+    };
+    let mut changed = false;
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+        changed = true;
+    }
+    let Value::Object(map) = target else {
+        return changed;
+    };
+    for (key, value) in fields {
+        if value.is_null() {
+            changed |= map.remove(key).is_some();
+        } else {
+            match map.get_mut(key) {
+                Some(existing) => changed |= merge(existing, value),
+                None => {
+                    let mut new = Value::Null;
+                    merge(&mut new, value);
+                    map.insert(key.clone(), new);
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
 impl Registry {
     /// `PATCH <resource>/<name>/status` with a JSON merge patch of `status` alone
-    /// (`{"status": patch}`), on the stored JSON; `check` sees the new status before it is
-    /// written (field validation) and returns its warnings. `Ok(None)` when the object is
+    /// (`{"status": patch}`), on the stored JSON; `check` sees the new status (in an object
+    /// that has nothing else) before it is written (field validation) and returns its
+    /// warnings. `Ok(None)` when the object is
     /// one the general path must patch (see the module invariants).
     pub async fn merge_status(
         &self,
@@ -116,7 +150,7 @@ impl Registry {
         namespace: Option<&str>,
         name: &str,
         patch: &Value,
-        mut check: impl FnMut(Option<&Value>) -> Result<Vec<String>, ApiError>,
+        mut check: impl FnMut(&Object) -> Result<Vec<String>, ApiError>,
     ) -> Result<Option<(Stored, Vec<String>)>, ApiError> {
         if rt.subresource("status").is_none() || crate::watch_cache::keeps_decoded(rt.plural) {
             return Ok(None);
@@ -163,7 +197,12 @@ impl Registry {
                     status,
                 } => (Bytes::from(json), resource_version_at, status),
             };
-            let warnings = check(status.as_ref())?;
+            let mut probe = Object::default();
+            if let Some(status) = status {
+                probe.body.insert("status".into(), status);
+            }
+            let warnings = check(&probe)?;
+            let status = probe.body.remove("status");
             let handover = match &cached {
                 Some(cached) => Handover::rewritten(
                     &*self.store,
@@ -189,7 +228,6 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use berth_api::Object;
     use serde_json::json;
 
     use super::*;
@@ -249,6 +287,36 @@ mod tests {
                 Some(versioned.to_json()),
                 "{patch}"
             );
+        }
+    }
+
+    #[test]
+    fn merging_is_rfc_7386_and_tells_whether_it_changed_anything() {
+        let targets = [
+            json!({"a": 1, "b": {"c": [1, 2], "d": "x"}}),
+            json!(null),
+            json!([1]),
+            json!({}),
+        ];
+        let patches = [
+            json!({"a": 1}),
+            json!({"a": 2, "b": {"d": null, "e": {"f": null}}}),
+            json!({"b": {"c": [1, 2]}}),
+            json!({"z": null}),
+            json!({"z": {}}),
+            json!({}),
+            json!(null),
+            json!("s"),
+        ];
+        for target in &targets {
+            for patch in &patches {
+                let mut expected = target.clone();
+                json_patch::merge(&mut expected, patch);
+                let mut merged = target.clone();
+                let changed = merge(&mut merged, patch);
+                assert_eq!(merged, expected, "{target} + {patch}");
+                assert_eq!(changed, merged != *target, "{target} + {patch}");
+            }
         }
     }
 
@@ -314,8 +382,8 @@ mod tests {
         let patch = json!({"phase": "Running", "podIP": "10.42.0.7"});
         let mut checked = Vec::new();
         let (written, warnings) = registry
-            .merge_status(rt, Some("default"), "p", &patch, |status| {
-                checked.push(status.cloned());
+            .merge_status(rt, Some("default"), "p", &patch, |probe| {
+                checked.push(probe.body.get("status").cloned());
                 Ok(vec!["a warning".into()])
             })
             .await
