@@ -214,8 +214,7 @@ fn gate_names(spec: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// `schedulingGates`: qualified names, no repeats, and no `nodeName` while any remains
-/// (a gated pod has not been scheduled).
+/// `schedulingGates`: qualified names, no repeats.
 fn scheduling_gates(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
     let names = gate_names(spec);
     for (i, name) in names.iter().enumerate() {
@@ -231,14 +230,19 @@ fn scheduling_gates(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
             });
         }
     }
-    if !names.is_empty()
+}
+
+/// A new Pod names no node while it has scheduling gates (a gated pod has not been
+/// scheduled); upstream checks this on create only.
+fn no_node_while_gated(spec: &Value, causes: &mut Vec<Cause>) {
+    if !gate_names(spec).is_empty()
         && spec
             .get("nodeName")
             .and_then(Value::as_str)
             .is_some_and(|n| !n.is_empty())
     {
         causes.push(forbidden(
-            format!("{path}.nodeName"),
+            "spec.nodeName",
             "cannot be set until all schedulingGates have been cleared",
         ));
     }
@@ -317,8 +321,9 @@ pub fn validate(group: &str, kind: &str, object: &Object, old: Option<&Object>) 
     match (group, kind) {
         ("", "Pod") => {
             pod_spec(spec, "spec", &mut causes);
-            if let Some(old_spec) = old_spec {
-                only_removed_gates(spec, old_spec, &mut causes);
+            match old_spec {
+                Some(old_spec) => only_removed_gates(spec, old_spec, &mut causes),
+                None => no_node_while_gated(spec, &mut causes),
             }
         }
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
@@ -572,6 +577,16 @@ mod tests {
             ),
             "{found:?}"
         );
+        // Only on create: an existing pod with both, or a template with both, is not refused.
+        let both = pod(json!({"schedulingGates": [{"name": "b"}], "nodeName": "n1"}));
+        assert!(validate("", "Pod", &both, Some(&both)).is_empty());
+        let deployment: Object = serde_json::from_value(json!({"metadata": {"name": "d"},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "x"}], "nodeName": "n1",
+                         "schedulingGates": [{"name": "g"}]}}}}))
+        .expect("deployment");
+        assert!(validate("apps", "Deployment", &deployment, None).is_empty());
         // Removing gates is an update; adding one is not.
         let fewer = pod(json!({"schedulingGates": [{"name": "b"}]}));
         assert!(validate("", "Pod", &fewer, Some(&gated)).is_empty());

@@ -385,3 +385,58 @@ fn client_side_apply_moves_to_server_side_apply() {
     assert_eq!(run.stdout.trim(), "deployment.apps/web serverside-applied");
     assert_eq!(jsonpath(&cluster, "{.spec.replicas}"), "4");
 }
+
+/// `kubectl patch --subresource=status` with a merge patch (what kubelets send): the status
+/// changes, selectors on status fields see it, a repeat changes nothing, and an unknown
+/// field is a warning, as for any write.
+#[test]
+fn status_merge_patches_through_the_status_subresource() {
+    let cluster = Cluster::start_with(&["--disable-agent"]);
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: busybox:1.36}]\n",
+        )
+        .ok();
+    let patch = r#"{"status":{"phase":"Running","podIP":"10.1.2.3"}}"#;
+    let args = |patch: &'static str| {
+        vec![
+            "patch",
+            "pod",
+            "p",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            patch,
+        ]
+    };
+    let patched = cluster.kubectl(&args(patch)).ok();
+    assert!(
+        patched.stdout.contains("pod/p patched"),
+        "{}",
+        patched.stdout
+    );
+    assert_eq!(
+        cluster.jsonpath(&["pod", "p"], "{.status.phase} {.status.podIP}"),
+        "Running 10.1.2.3"
+    );
+    let selected = cluster
+        .kubectl(&[
+            "get",
+            "pods",
+            "--field-selector",
+            "status.podIP=10.1.2.3,status.phase=Running",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(selected.stdout.trim(), "pod/p");
+    let again = cluster.kubectl(&args(patch)).ok();
+    assert!(again.stdout.contains("(no change)"), "{}", again.stdout);
+    let warned = cluster.kubectl(&args(r#"{"status":{"bogus":1}}"#)).ok();
+    assert!(
+        warned.stderr.contains(r#"unknown field "status.bogus""#),
+        "{}",
+        warned.stderr
+    );
+}

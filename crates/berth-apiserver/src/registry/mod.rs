@@ -721,7 +721,11 @@ impl Registry {
                 .metadata
                 .generation
                 .map(|g| if spec_changed { g + 1 } else { g });
-            validate_object(rt, &next, Some(existing))?;
+            // A status write changes nothing the built-in validation reads (as upstream's
+            // status strategies, which validate metadata and status only).
+            if scope != WriteScope::Status {
+                validate_object(rt, &next, Some(existing))?;
+            }
             if let Some(manager) = manager {
                 ownership::track_update(rt, Some(existing), &mut next, manager);
             }

@@ -11,8 +11,12 @@
 //!   write leaves the spec alone).
 //! - Whatever the general path would treat differently is left to it: an object being
 //!   deleted (a write may finish its deletion), one whose managedFields the general path
-//!   would rewrite (an entry without a manager or fields), a kind the watch cache keeps
-//!   decoded, and a stored object without a `status` key.
+//!   would rewrite (an entry without a manager or fields, or not an entry at all), a kind
+//!   the watch cache keeps decoded or serves in a version other than its storage version
+//!   (autoscaling/v1 HorizontalPodAutoscalers), and a stored object without a status or
+//!   with a `null` one.
+//! - Both paths check a status write's field validation on the new status alone (the rest
+//!   of the object is not the request's to change).
 
 use berth_api::object::RawObject;
 use berth_api::{Object, ResourceType};
@@ -70,20 +74,23 @@ pub(super) fn merge_status_json(
 ) -> Result<Option<StatusEdit>, String> {
     let invalid = |e: serde_json::Error| e.to_string();
     let mut object = RawObject::parse(stored).map_err(invalid)?;
-    if !object.has("status") {
+    // A status, and not `null` (which the general path would write as removed).
+    let Some(mut merged) = object.get::<Value>("status").filter(|s| !s.is_null()) else {
         return Ok(None);
-    }
+    };
     let meta = object.object_entry("metadata").map_err(invalid)?;
     if meta.get::<Value>("deletionTimestamp").is_some() {
         return Ok(None);
     }
-    if let Some(entries) = meta.get::<Vec<EntryOutline>>("managedFields")
-        && !entries.iter().all(EntryOutline::kept)
-    {
-        return Ok(None);
+    if meta.has("managedFields") {
+        let kept = meta
+            .get::<Vec<EntryOutline>>("managedFields")
+            .is_some_and(|entries| entries.iter().all(EntryOutline::kept));
+        if !kept {
+            return Ok(None);
+        }
     }
     meta.remove("resourceVersion");
-    let mut merged: Value = object.get("status").unwrap_or(Value::Null);
     if !merge(&mut merged, patch) {
         return Ok(Some(StatusEdit::Unchanged));
     }
@@ -152,7 +159,14 @@ impl Registry {
         patch: &Value,
         mut check: impl FnMut(&Object) -> Result<Vec<String>, ApiError>,
     ) -> Result<Option<(Stored, Vec<String>)>, ApiError> {
-        if rt.subresource("status").is_none() || crate::watch_cache::keeps_decoded(rt.plural) {
+        // Stored in the version it is served in: the cache's JSON is the stored form, and
+        // the patch's fields are the stored object's (not autoscaling/v1 over v2).
+        let stored_as_served = berth_api::conversion::storage_version(rt)
+            .is_none_or(|s| s.group == rt.group && s.version == rt.version);
+        if rt.subresource("status").is_none()
+            || !stored_as_served
+            || crate::watch_cache::keeps_decoded(rt.plural)
+        {
             return Ok(None);
         }
         let key = Self::key(rt, namespace, name);
@@ -347,13 +361,19 @@ mod tests {
         unowned.metadata.managed_fields = vec![json!({"manager": "kubectl", "fieldsV1": {}})];
         let mut nameless = pod();
         nameless.metadata.managed_fields = vec![json!({"fieldsV1": {"f:spec": {}}})];
+        let mut unreadable = pod();
+        unreadable.metadata.managed_fields = vec![json!({"manager": "x", "fieldsV1": "oops"})];
         let mut statusless = pod();
         statusless.body.remove("status");
+        let mut null_status = pod();
+        null_status.body.insert("status".into(), Value::Null);
         for (what, object) in [
             ("being deleted", deleting),
             ("an entry owning nothing", unowned),
             ("an entry without a manager", nameless),
+            ("an entry that is not one", unreadable),
             ("no status", statusless),
+            ("a null status", null_status),
         ] {
             assert!(
                 matches!(merge_status_json(&object.to_json(), &patch), Ok(None)),
@@ -445,5 +465,20 @@ mod tests {
         let entry = cache.object("/registry/pods/default/p").expect("cached");
         assert_eq!(entry.meta.field("status.podIP"), "");
         assert_eq!(entry.meta.field("status.phase"), "Running");
+
+        // Served in another version than it is stored in: the general path's.
+        let v1 = berth_api::catalogue::lookup("autoscaling", "v1", "horizontalpodautoscalers")
+            .expect("hpa v1");
+        let general = registry
+            .merge_status(
+                v1,
+                Some("default"),
+                "h",
+                &json!({"currentReplicas": 2}),
+                |_| panic!("not checked here"),
+            )
+            .await
+            .expect("no error");
+        assert!(general.is_none());
     }
 }
