@@ -86,17 +86,27 @@ impl CachedMeta {
     /// (every other indexed field, the labels and the deletion mark unchanged); its
     /// resourceVersion is the cache's to set.
     pub fn with_field(&self, path: &str, value: &str) -> CachedMeta {
-        let mut fields: Vec<(&'static str, Box<str>)> = self
-            .fields
-            .iter()
-            .filter(|(p, _)| *p != path)
-            .cloned()
-            .collect();
+        let mut fields = self.fields_but(|p| p == path);
         if let Some(indexed) = self.indexed.iter().find(|p| **p == path)
             && !value.is_empty()
         {
             fields.push((indexed, value.into()));
         }
+        self.with_fields(fields)
+    }
+
+    /// The indexed fields but those whose path `rewritten` picks.
+    fn fields_but(&self, rewritten: impl Fn(&str) -> bool) -> Vec<(&'static str, Box<str>)> {
+        self.fields
+            .iter()
+            .filter(|(p, _)| !rewritten(p))
+            .cloned()
+            .collect()
+    }
+
+    /// This metadata with `fields` as its indexed fields; its resourceVersion is the
+    /// cache's to set.
+    fn with_fields(&self, fields: Vec<(&'static str, Box<str>)>) -> CachedMeta {
         CachedMeta {
             resource_version: String::new(),
             labels: self.labels.clone(),
@@ -106,19 +116,12 @@ impl CachedMeta {
             fields: fields.into_boxed_slice(),
         }
     }
-}
 
-impl CachedMeta {
     /// This metadata for the object rewritten with `status` as its status (`None`: removed):
     /// the indexed `status.*` fields follow it; everything else is unchanged. Its
     /// resourceVersion is the cache's to set.
     pub fn with_status(&self, status: Option<&Value>) -> CachedMeta {
-        let mut fields: Vec<(&'static str, Box<str>)> = self
-            .fields
-            .iter()
-            .filter(|(p, _)| !p.starts_with("status."))
-            .cloned()
-            .collect();
+        let mut fields = self.fields_but(|p| p.starts_with("status."));
         for path in self.indexed.iter().filter(|p| p.starts_with("status.")) {
             let rest = &path["status.".len()..];
             let value = status
@@ -129,14 +132,7 @@ impl CachedMeta {
                 fields.push((path, value.into_boxed_str()));
             }
         }
-        CachedMeta {
-            resource_version: String::new(),
-            labels: self.labels.clone(),
-            deleting: self.deleting,
-            plural: self.plural,
-            indexed: self.indexed,
-            fields: fields.into_boxed_slice(),
-        }
+        self.with_fields(fields)
     }
 }
 

@@ -10,11 +10,10 @@
 
 use berth_api::selector::LabelSelector;
 use berth_api::{Object, ResourceType};
-use berth_store::{Revision, StoreError};
+use berth_store::StoreError;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::written::Handover;
 use super::{DeleteOptions, Registry, Stored, UpdateOptions, WriteScope, now_rfc3339};
 use crate::status::ApiError;
 
@@ -167,25 +166,10 @@ impl Registry {
         // the store's copy is read instead).
         let mut cached_ok = true;
         loop {
-            let cached = if cached_ok {
-                self.caches.running(rt).and_then(|cache| cache.object(&key))
-            } else {
-                None
-            };
-            let from_cache = cached.is_some();
+            let current = self.current_json(rt, &key, name, cached_ok).await?;
+            let from_cache = current.cached.is_some();
             cached_ok = false;
-            let (json, revision) = match &cached {
-                Some(cached) => match cached.meta.resource_version.parse::<i64>() {
-                    Ok(revision) => (cached.json.clone(), Revision::new(revision)),
-                    Err(_) => continue,
-                },
-                None => match self.store.get(&key).await {
-                    Ok(Some(kv)) => (kv.value, kv.mod_revision),
-                    Ok(None) => return Err(ApiError::not_found(rt, name)),
-                    Err(e) => return Err(ApiError::from_store(e)),
-                },
-            };
-            let (value, resource_version_at) = match bind_json(&json, uid, node) {
+            let (value, resource_version_at) = match bind_json(&current.json, uid, node) {
                 Ok(Ok((value, at))) => (Bytes::from(value), at),
                 // The cache may lag (an earlier pod of that name, a binding or deletion it
                 // has not seen): refusals are decided on the store's copy.
@@ -224,25 +208,24 @@ impl Registry {
             };
             // The cache's entry after the write: the same labels and deletion mark, the
             // new nodeName (the only indexed field `bind_json` changes: keep the two in
-            // step); without a cached copy the cache decodes the write itself.
-            let handover = match &cached {
-                Some(cached) => Handover::rewritten(
-                    &*self.store,
-                    &self.caches,
+            // step).
+            let meta = current
+                .cached
+                .as_ref()
+                .map(|cached| cached.meta.with_field("spec.nodeName", node));
+            if let Some(bound) = self
+                .store_rewrite(
                     rt,
                     &key,
-                    &value,
-                    cached.meta.with_field("spec.nodeName", node),
+                    name,
+                    value,
+                    current.revision,
+                    meta,
                     resource_version_at,
-                ),
-                None => Handover::Nothing,
-            };
-            match self.store.update(&key, value, revision).await {
-                Ok(kv) => return handover.written(rt, &kv).await,
-                Err(e) => match ApiError::from_write(rt, name, e) {
-                    e if e.code == 409 && e.reason == "Conflict" => continue,
-                    e => return Err(e),
-                },
+                )
+                .await?
+            {
+                return Ok(bound);
             }
         }
     }

@@ -20,14 +20,13 @@
 
 use berth_api::object::RawObject;
 use berth_api::{Object, ResourceType};
-use berth_store::Revision;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::Registry;
-use super::written::{Handover, Stored};
+use super::written::Stored;
 use crate::status::ApiError;
 
 /// A managedFields entry, read only as far as the general path's ownership tracking looks
@@ -174,24 +173,9 @@ impl Registry {
         // retry reads the store.
         let mut cached_ok = true;
         loop {
-            let cached = if cached_ok {
-                self.caches.running(rt).and_then(|cache| cache.object(&key))
-            } else {
-                None
-            };
+            let current = self.current_json(rt, &key, name, cached_ok).await?;
             cached_ok = false;
-            let (json, revision) = match &cached {
-                Some(cached) => match cached.meta.resource_version.parse::<i64>() {
-                    Ok(revision) => (cached.json.clone(), Revision::new(revision)),
-                    Err(_) => continue,
-                },
-                None => match self.store.get(&key).await {
-                    Ok(Some(kv)) => (kv.value, kv.mod_revision),
-                    Ok(None) => return Err(ApiError::not_found(rt, name)),
-                    Err(e) => return Err(ApiError::from_store(e)),
-                },
-            };
-            let edit = match merge_status_json(&json, patch) {
+            let edit = match merge_status_json(&current.json, patch) {
                 Ok(Some(edit)) => edit,
                 Ok(None) => return Ok(None),
                 Err(e) => {
@@ -203,7 +187,9 @@ impl Registry {
                 // Nothing to write, as upstream: the object as it is (the store's copy is
                 // answered by the general path, which decodes it).
                 StatusEdit::Unchanged => {
-                    return Ok(cached.map(|cached| (Stored::Shared(cached), Vec::new())));
+                    return Ok(current
+                        .cached
+                        .map(|cached| (Stored::Shared(cached), Vec::new())));
                 }
                 StatusEdit::Changed {
                     json,
@@ -217,24 +203,23 @@ impl Registry {
             }
             let warnings = check(&probe)?;
             let status = probe.body.remove("status");
-            let handover = match &cached {
-                Some(cached) => Handover::rewritten(
-                    &*self.store,
-                    &self.caches,
+            let meta = current
+                .cached
+                .as_ref()
+                .map(|cached| cached.meta.with_status(status.as_ref()));
+            if let Some(written) = self
+                .store_rewrite(
                     rt,
                     &key,
-                    &value,
-                    cached.meta.with_status(status.as_ref()),
+                    name,
+                    value,
+                    current.revision,
+                    meta,
                     resource_version_at,
-                ),
-                None => Handover::Nothing,
-            };
-            match self.store.update(&key, value, revision).await {
-                Ok(kv) => return Ok(Some((handover.written(rt, &kv).await?, warnings))),
-                Err(e) => match ApiError::from_write(rt, name, e) {
-                    e if e.code == 409 && e.reason == "Conflict" => continue,
-                    e => return Err(e),
-                },
+                )
+                .await?
+            {
+                return Ok(Some((written, warnings)));
             }
         }
     }

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use berth_api::{Object, ResourceType};
-use berth_store::{KeyValue, Store};
+use berth_store::{KeyValue, Revision, Store};
 use bytes::Bytes;
 
 use super::Registry;
@@ -126,6 +126,83 @@ impl Handover {
         };
         object.metadata.resource_version = kv.mod_revision.to_string();
         Ok(Stored::Owned(object))
+    }
+}
+
+/// An object's current JSON, for a rewrite of it (`pods/binding`, status merge patches).
+pub(super) struct Current {
+    /// The watch cache's entry it came from, if it did.
+    pub cached: Option<Arc<Cached>>,
+    pub json: Bytes,
+    pub revision: Revision,
+}
+
+impl Registry {
+    /// The current JSON at `key`: the watch cache's entry when `from_cache` and the cache
+    /// has one (it may lag: the rewrite's compare-and-swap catches that, and the retry reads
+    /// the store), else the store's.
+    pub(super) async fn current_json(
+        &self,
+        rt: &ResourceType,
+        key: &str,
+        name: &str,
+        from_cache: bool,
+    ) -> Result<Current, ApiError> {
+        if from_cache
+            && let Some(cached) = self.caches.running(rt).and_then(|cache| cache.object(key))
+            && let Ok(revision) = cached.meta.resource_version.parse::<i64>()
+        {
+            return Ok(Current {
+                json: cached.json.clone(),
+                revision: Revision::new(revision),
+                cached: Some(cached),
+            });
+        }
+        match self.store.get(key).await {
+            Ok(Some(kv)) => Ok(Current {
+                cached: None,
+                json: kv.value,
+                revision: kv.mod_revision,
+            }),
+            Ok(None) => Err(ApiError::not_found(rt, name)),
+            Err(e) => Err(ApiError::from_store(e)),
+        }
+    }
+
+    /// Stores the rewrite `value` of the object at `key` if it is still at `revision`;
+    /// `Ok(None)` when it is not (read it again). `meta` is the rewritten entry's filtering
+    /// metadata for the watch cache when the rewrite started from the cache's entry (see
+    /// [`Handover::rewritten`]); without it the cache decodes the write itself.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn store_rewrite(
+        &self,
+        rt: &ResourceType,
+        key: &str,
+        name: &str,
+        value: Bytes,
+        revision: Revision,
+        meta: Option<CachedMeta>,
+        resource_version_at: Option<usize>,
+    ) -> Result<Option<Stored>, ApiError> {
+        let handover = match meta {
+            Some(meta) => Handover::rewritten(
+                &*self.store,
+                &self.caches,
+                rt,
+                key,
+                &value,
+                meta,
+                resource_version_at,
+            ),
+            None => Handover::Nothing,
+        };
+        match self.store.update(key, value, revision).await {
+            Ok(kv) => handover.written(rt, &kv).await.map(Some),
+            Err(e) => match ApiError::from_write(rt, name, e) {
+                e if e.code == 409 && e.reason == "Conflict" => Ok(None),
+                e => Err(e),
+            },
+        }
     }
 }
 
