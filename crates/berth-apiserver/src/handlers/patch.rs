@@ -126,8 +126,9 @@ impl Patch {
     }
 }
 
-/// Field validation of a status write: the new status alone, as the fast path checks it (a
-/// status write changes nothing else; the rest of the object is not the request's).
+/// Field validation of a status write, on either path: the new status alone (a status write
+/// changes nothing else; the rest of the object is not the request's). `object` is given
+/// back as it was.
 fn status_fields(
     query: &Query,
     rt: &berth_api::ResourceType,
@@ -167,7 +168,7 @@ pub async fn patch(
         && fields.len() == 1
         && let Some(status) = fields.get("status")
     {
-        let check = |object: &Object| validate_object_fields(query, target.rt, object);
+        let check = |object: &mut Object| status_fields(query, target.rt, object);
         if let Some((updated, warnings)) = registry
             .merge_status(target.rt, target.namespace(), name, status, check)
             .await?

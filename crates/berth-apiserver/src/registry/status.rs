@@ -147,8 +147,8 @@ fn merge(target: &mut Value, patch: &Value) -> bool {
 impl Registry {
     /// `PATCH <resource>/<name>/status` with a JSON merge patch of `status` alone
     /// (`{"status": patch}`), on the stored JSON; `check` sees the new status (in an object
-    /// that has nothing else) before it is written (field validation) and returns its
-    /// warnings. `Ok(None)` when the object is
+    /// that has nothing else, which it gives back as it was) before it is written (field
+    /// validation) and returns its warnings. `Ok(None)` when the object is
     /// one the general path must patch (see the module invariants).
     pub async fn merge_status(
         &self,
@@ -156,7 +156,7 @@ impl Registry {
         namespace: Option<&str>,
         name: &str,
         patch: &Value,
-        mut check: impl FnMut(&Object) -> Result<Vec<String>, ApiError>,
+        mut check: impl FnMut(&mut Object) -> Result<Vec<String>, ApiError>,
     ) -> Result<Option<(Stored, Vec<String>)>, ApiError> {
         // Stored in the version it is served in: the cache's JSON is the stored form, and
         // the patch's fields are the stored object's (not autoscaling/v1 over v2).
@@ -201,7 +201,7 @@ impl Registry {
             if let Some(status) = status {
                 probe.body.insert("status".into(), status);
             }
-            let warnings = check(&probe)?;
+            let warnings = check(&mut probe)?;
             let status = probe.body.remove("status");
             let meta = current
                 .cached
