@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::{DeleteOptions, Registry, Stored, UpdateOptions, WriteScope, now_rfc3339};
 use crate::status::ApiError;
+use crate::watch_cache::CachedMeta;
 
 fn pods() -> Result<&'static ResourceType, ApiError> {
     berth_api::catalogue::lookup("", "v1", "pods").ok_or_else(|| ApiError::internal("no pods"))
@@ -209,19 +210,16 @@ impl Registry {
             // The cache's entry after the write: the same labels and deletion mark, the
             // new nodeName (the only indexed field `bind_json` changes: keep the two in
             // step).
-            let meta = current
-                .cached
-                .as_ref()
-                .map(|cached| cached.meta.with_field("spec.nodeName", node));
+            let rewritten = |meta: &CachedMeta| meta.with_field("spec.nodeName", node);
             if let Some(bound) = self
                 .store_rewrite(
                     rt,
                     &key,
                     name,
+                    &current,
                     value,
-                    current.revision,
-                    meta,
                     resource_version_at,
+                    rewritten,
                 )
                 .await?
             {

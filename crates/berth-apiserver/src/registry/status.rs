@@ -28,6 +28,7 @@ use serde_json::Value;
 use super::Registry;
 use super::written::Stored;
 use crate::status::ApiError;
+use crate::watch_cache::CachedMeta;
 
 /// A managedFields entry, read only as far as the general path's ownership tracking looks
 /// when it keeps the entries as they are.
@@ -203,19 +204,16 @@ impl Registry {
             }
             let warnings = check(&mut probe)?;
             let status = probe.body.remove("status");
-            let meta = current
-                .cached
-                .as_ref()
-                .map(|cached| cached.meta.with_status(status.as_ref()));
+            let rewritten = |meta: &CachedMeta| meta.with_status(status.as_ref());
             if let Some(written) = self
                 .store_rewrite(
                     rt,
                     &key,
                     name,
+                    &current,
                     value,
-                    current.revision,
-                    meta,
                     resource_version_at,
+                    rewritten,
                 )
                 .await?
             {

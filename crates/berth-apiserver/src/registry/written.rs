@@ -169,34 +169,35 @@ impl Registry {
         }
     }
 
-    /// Stores the rewrite `value` of the object at `key` if it is still at `revision`;
-    /// `Ok(None)` when it is not (read it again). `meta` is the rewritten entry's filtering
-    /// metadata for the watch cache when the rewrite started from the cache's entry (see
-    /// [`Handover::rewritten`]); without it the cache decodes the write itself.
+    /// Stores the rewrite `value` of `current` (the object at `key`) if the object is still
+    /// at `current`'s revision; `Ok(None)` when it is not (read it again). When `current`
+    /// came from the watch cache, `rewritten` derives the new entry's filtering metadata
+    /// from the old entry's (see [`Handover::rewritten`]); otherwise the cache decodes the
+    /// write itself.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn store_rewrite(
         &self,
         rt: &ResourceType,
         key: &str,
         name: &str,
+        current: &Current,
         value: Bytes,
-        revision: Revision,
-        meta: Option<CachedMeta>,
         resource_version_at: Option<usize>,
+        rewritten: impl FnOnce(&CachedMeta) -> CachedMeta,
     ) -> Result<Option<Stored>, ApiError> {
-        let handover = match meta {
-            Some(meta) => Handover::rewritten(
+        let handover = match &current.cached {
+            Some(cached) => Handover::rewritten(
                 &*self.store,
                 &self.caches,
                 rt,
                 key,
                 &value,
-                meta,
+                rewritten(&cached.meta),
                 resource_version_at,
             ),
             None => Handover::Nothing,
         };
-        match self.store.update(key, value, revision).await {
+        match self.store.update(key, value, current.revision).await {
             Ok(kv) => handover.written(rt, &kv).await.map(Some),
             Err(e) => match ApiError::from_write(rt, name, e) {
                 e if e.code == 409 && e.reason == "Conflict" => Ok(None),
