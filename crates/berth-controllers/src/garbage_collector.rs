@@ -13,6 +13,7 @@
 //! EndpointSlices (the kinds with controllers today).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -20,14 +21,47 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
     PropagationPolicy,
 };
+use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::json;
 
-use crate::informer::{Informers, Interest, Kind};
+use crate::informer::{Change, Informers, Kind, ObjectKey};
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
 /// An owner confirmed present is not read again for this long.
 const CONFIRMED_FOR: Duration = Duration::from_secs(30);
+
+/// The kinds the collector follows, as owners and as dependents: their informer kind and
+/// their `apiVersion` and `kind`.
+const FOLLOWED: [(Kind, &str, &str); 12] = [
+    (Kind::Pods, "v1", "Pod"),
+    (Kind::ReplicaSets, "apps/v1", "ReplicaSet"),
+    (Kind::ReplicationControllers, "v1", "ReplicationController"),
+    (Kind::Deployments, "apps/v1", "Deployment"),
+    (Kind::Jobs, "batch/v1", "Job"),
+    (Kind::CronJobs, "batch/v1", "CronJob"),
+    (Kind::DaemonSets, "apps/v1", "DaemonSet"),
+    (Kind::StatefulSets, "apps/v1", "StatefulSet"),
+    (Kind::Revisions, "apps/v1", "ControllerRevision"),
+    (Kind::Claims, "v1", "PersistentVolumeClaim"),
+    (Kind::Services, "v1", "Service"),
+    (Kind::EndpointSlices, "discovery.k8s.io/v1", "EndpointSlice"),
+];
+
+/// The group of an `apiVersion` ("" for the core group).
+fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+/// The followed kind an owner reference names (any version of its group), if any.
+fn followed_kind(reference: &OwnerReference) -> Option<Kind> {
+    FOLLOWED
+        .iter()
+        .find(|(_, api_version, kind)| {
+            *kind == reference.kind && group(api_version) == group(&reference.api_version)
+        })
+        .map(|(followed, _, _)| *followed)
+}
 
 /// What the collector reads of an object: its metadata.
 trait Meta: Send + Sync {
@@ -40,30 +74,32 @@ impl<K: kube::Resource + Send + Sync> Meta for K {
     }
 }
 
-/// An object as the collector sees it: the informer's own copy, shared (a pass over every
-/// object must not clone each one's metadata — managedFields and all — on every wake).
+/// An object as the collector sees it: the informer's own copy, shared (never a copy of
+/// its metadata).
 #[derive(Clone)]
 struct Item {
-    api_version: &'static str,
-    kind: &'static str,
-    object: std::sync::Arc<dyn Meta>,
+    kind: Kind,
+    object: Arc<dyn Meta>,
 }
 
 impl Item {
-    fn of<K: kube::Resource + Send + Sync + 'static>(
-        api_version: &'static str,
-        kind: &'static str,
-        object: std::sync::Arc<K>,
-    ) -> Item {
-        Item {
-            api_version,
-            kind,
-            object,
-        }
+    fn names(&self) -> (&'static str, &'static str) {
+        FOLLOWED
+            .iter()
+            .find(|(kind, _, _)| *kind == self.kind)
+            .map_or(("", ""), |(_, api_version, kind)| (*api_version, *kind))
     }
 
     fn meta(&self) -> &ObjectMeta {
         self.object.meta()
+    }
+
+    fn key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: self.kind,
+            namespace: self.meta().namespace.clone(),
+            name: self.name().to_string(),
+        }
     }
 
     fn uid(&self) -> &str {
@@ -91,6 +127,11 @@ impl Item {
                 .flatten()
                 .any(|f| f == finalizer)
     }
+
+    /// Being deleted with one of the finalizers the collector carries out.
+    fn ours_to_finalize(&self) -> bool {
+        self.finalizing(ORPHAN) || self.finalizing(FOREGROUND)
+    }
 }
 
 /// The dynamic API of `api_version`/`kind` in `namespace`, from the catalogue.
@@ -111,114 +152,200 @@ fn api_for(
     })
 }
 
+/// The stored object at `key`.
+fn lookup(informers: &Informers, key: &ObjectKey) -> Option<Item> {
+    fn get<K>(store: &Store<K>, key: &ObjectKey) -> Option<Arc<dyn Meta>>
+    where
+        K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
+    {
+        let mut reference = ObjectRef::new(&key.name);
+        if let Some(namespace) = &key.namespace {
+            reference = reference.within(namespace);
+        }
+        store.get(&reference).map(|o| o as Arc<dyn Meta>)
+    }
+    let object = match key.kind {
+        Kind::Pods => get(&informers.pods, key),
+        Kind::ReplicaSets => get(&informers.replicasets, key),
+        Kind::ReplicationControllers => get(&informers.replication_controllers, key),
+        Kind::Deployments => get(&informers.deployments, key),
+        Kind::Jobs => get(&informers.jobs, key),
+        Kind::CronJobs => get(&informers.cronjobs, key),
+        Kind::DaemonSets => get(&informers.daemonsets, key),
+        Kind::StatefulSets => get(&informers.statefulsets, key),
+        Kind::Revisions => get(&informers.revisions, key),
+        Kind::Claims => get(&informers.claims, key),
+        Kind::Services => get(&informers.services, key),
+        Kind::EndpointSlices => get(&informers.endpoint_slices, key),
+        _ => None,
+    }?;
+    Some(Item {
+        kind: key.kind,
+        object,
+    })
+}
+
+/// Every stored object of the followed kinds.
 fn items(informers: &Informers) -> Vec<Item> {
-    let pods = informers
-        .pods
-        .state()
-        .into_iter()
-        .map(|p| Item::of("v1", "Pod", p));
-    let sets = informers
-        .replicasets
-        .state()
-        .into_iter()
-        .map(|r| Item::of("apps/v1", "ReplicaSet", r));
-    let controllers = informers
-        .replication_controllers
-        .state()
-        .into_iter()
-        .map(|r| Item::of("v1", "ReplicationController", r));
-    let deployments = informers
-        .deployments
-        .state()
-        .into_iter()
-        .map(|d| Item::of("apps/v1", "Deployment", d));
-    let jobs = informers
-        .jobs
-        .state()
-        .into_iter()
-        .map(|j| Item::of("batch/v1", "Job", j));
-    let cronjobs = informers
-        .cronjobs
-        .state()
-        .into_iter()
-        .map(|j| Item::of("batch/v1", "CronJob", j));
-    let daemonsets = informers
-        .daemonsets
-        .state()
-        .into_iter()
-        .map(|d| Item::of("apps/v1", "DaemonSet", d));
-    let statefulsets = informers
-        .statefulsets
-        .state()
-        .into_iter()
-        .map(|d| Item::of("apps/v1", "StatefulSet", d));
-    let revisions = informers
-        .revisions
-        .state()
-        .into_iter()
-        .map(|r| Item::of("apps/v1", "ControllerRevision", r));
-    let claims = informers
-        .claims
-        .state()
-        .into_iter()
-        .map(|c| Item::of("v1", "PersistentVolumeClaim", c));
-    let services = informers
-        .services
-        .state()
-        .into_iter()
-        .map(|r| Item::of("v1", "Service", r));
-    let slices = informers
-        .endpoint_slices
-        .state()
-        .into_iter()
-        .map(|r| Item::of("discovery.k8s.io/v1", "EndpointSlice", r));
-    pods.chain(sets)
-        .chain(controllers)
-        .chain(claims)
-        .chain(services)
-        .chain(slices)
-        .chain(deployments)
-        .chain(daemonsets)
-        .chain(statefulsets)
-        .chain(revisions)
-        .chain(jobs)
-        .chain(cronjobs)
+    fn of<K>(kind: Kind, store: &Store<K>) -> impl Iterator<Item = Item>
+    where
+        K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
+    {
+        store.state().into_iter().map(move |object| Item {
+            kind,
+            object: object as Arc<dyn Meta>,
+        })
+    }
+    of(Kind::Pods, &informers.pods)
+        .chain(of(Kind::ReplicaSets, &informers.replicasets))
+        .chain(of(
+            Kind::ReplicationControllers,
+            &informers.replication_controllers,
+        ))
+        .chain(of(Kind::Deployments, &informers.deployments))
+        .chain(of(Kind::Jobs, &informers.jobs))
+        .chain(of(Kind::CronJobs, &informers.cronjobs))
+        .chain(of(Kind::DaemonSets, &informers.daemonsets))
+        .chain(of(Kind::StatefulSets, &informers.statefulsets))
+        .chain(of(Kind::Revisions, &informers.revisions))
+        .chain(of(Kind::Claims, &informers.claims))
+        .chain(of(Kind::Services, &informers.services))
+        .chain(of(Kind::EndpointSlices, &informers.endpoint_slices))
         .collect()
+}
+
+/// Whether an owner still exists, as far as the collector can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Present,
+    Gone,
+    /// The read failed: decide later.
+    Unknown,
+}
+
+/// Who owns whom, kept from the change feed: the owner uids each dependent names, and the
+/// dependents of each owner uid (what must be looked at when that owner goes).
+#[derive(Default)]
+struct Graph {
+    owners: HashMap<ObjectKey, Vec<String>>,
+    dependents: HashMap<String, HashSet<ObjectKey>>,
+}
+
+impl Graph {
+    /// Records `key`'s current owners (none when it is gone).
+    fn set(&mut self, key: &ObjectKey, item: Option<&Item>) {
+        if let Some(old) = self.owners.remove(key) {
+            for uid in old {
+                if let Some(set) = self.dependents.get_mut(&uid) {
+                    set.remove(key);
+                    if set.is_empty() {
+                        self.dependents.remove(&uid);
+                    }
+                }
+            }
+        }
+        let Some(item) = item.filter(|i| !i.owners().is_empty()) else {
+            return;
+        };
+        let uids: Vec<String> = item.owners().iter().map(|o| o.uid.clone()).collect();
+        for uid in &uids {
+            self.dependents
+                .entry(uid.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+        self.owners.insert(key.clone(), uids);
+    }
+
+    fn dependents_of(&self, uid: &str) -> impl Iterator<Item = &ObjectKey> {
+        self.dependents.get(uid).into_iter().flatten()
+    }
 }
 
 struct Collector {
     client: kube::Client,
-    /// Owner uid → when a live read last found it.
+    informers: Informers,
+    /// Owner uid → when a live read last found it (kinds not followed only).
     confirmed: HashMap<String, Instant>,
+    graph: Graph,
+    /// Owners being deleted with our orphan or foreground finalizer.
+    finalizing: HashSet<ObjectKey>,
+    /// Dependents to look at on the next pass.
+    check: HashSet<ObjectKey>,
 }
 
 impl Collector {
+    /// Rebuilds the graph from the stores and marks every dependent to be looked at.
+    fn rebuild(&mut self) {
+        self.graph = Graph::default();
+        self.finalizing.clear();
+        for item in items(&self.informers) {
+            self.note(&item.key(), Some(&item));
+        }
+    }
+
+    /// Takes in `key`'s current state (`None`: gone).
+    fn note(&mut self, key: &ObjectKey, item: Option<&Item>) {
+        self.graph.set(key, item);
+        match item {
+            Some(item) if item.ours_to_finalize() => {
+                self.finalizing.insert(key.clone());
+            }
+            _ => {
+                self.finalizing.remove(key);
+            }
+        }
+        if item.is_some_and(|i| !i.owners().is_empty() && i.meta().deletion_timestamp.is_none()) {
+            self.check.insert(key.clone());
+        }
+    }
+
+    /// Takes in a batch of the feed's changes.
+    fn apply(&mut self, changes: Vec<Change>) {
+        if changes.iter().any(|c| matches!(c, Change::Relisted(_))) {
+            self.rebuild();
+            return;
+        }
+        for change in changes {
+            let Change::Object { key, uid, gone } = change else {
+                continue;
+            };
+            // The store has moved on since the change (maybe past a deletion and a new
+            // object under the same name): what counts is what it holds now.
+            let item = lookup(&self.informers, &key);
+            self.note(&key, item.as_ref());
+            let departed = gone || item.as_ref().is_some_and(|i| i.uid() != uid);
+            if departed {
+                let dependents: Vec<ObjectKey> = self.graph.dependents_of(&uid).cloned().collect();
+                self.check.extend(dependents);
+            }
+        }
+    }
+
     /// Whether the owner `reference` (from a dependent in `namespace`) still exists.
-    async fn owner_exists(&mut self, reference: &OwnerReference, namespace: Option<&str>) -> bool {
-        // Watched kinds are absent from the watch only briefly (just created) or for good:
-        // never trust an older confirmation for them.
-        let watched = matches!(
-            reference.kind.as_str(),
-            "Pod"
-                | "ReplicaSet"
-                | "ReplicationController"
-                | "Deployment"
-                | "Job"
-                | "CronJob"
-                | "DaemonSet"
-                | "StatefulSet"
-                | "ControllerRevision"
-                | "Service"
-                | "EndpointSlice"
-                | "PersistentVolumeClaim"
-        );
-        if !watched
-            && self
-                .confirmed
-                .get(&reference.uid)
-                .is_some_and(|at| at.elapsed() < CONFIRMED_FOR)
+    async fn owner_presence(
+        &mut self,
+        reference: &OwnerReference,
+        namespace: Option<&str>,
+    ) -> Presence {
+        let followed = followed_kind(reference);
+        if let Some(kind) = followed {
+            let key = ObjectKey {
+                kind,
+                namespace: namespace.map(str::to_string),
+                name: reference.name.clone(),
+            };
+            if lookup(&self.informers, &key).is_some_and(|o| o.uid() == reference.uid) {
+                return Presence::Present;
+            }
+            // Absent from the watch: just created (the watch lags) or gone for good. A
+            // live read decides; an older confirmation is never trusted for these kinds.
+        } else if self
+            .confirmed
+            .get(&reference.uid)
+            .is_some_and(|at| at.elapsed() < CONFIRMED_FOR)
         {
-            return true;
+            return Presence::Present;
         }
         let Some(api) = api_for(
             &self.client,
@@ -227,22 +354,24 @@ impl Collector {
             namespace,
         ) else {
             // A kind we don't know: never collect on its account.
-            return true;
+            return Presence::Present;
         };
         match api.get(&reference.name).await {
             Ok(owner) if owner.metadata.uid.as_deref() == Some(reference.uid.as_str()) => {
-                self.confirmed.insert(reference.uid.clone(), Instant::now());
-                true
+                if followed.is_none() {
+                    self.confirmed.insert(reference.uid.clone(), Instant::now());
+                }
+                Presence::Present
             }
-            Ok(_) => false,
-            Err(kube::Error::Api(e)) if e.code == 404 => false,
-            // Can't tell: keep the dependent.
-            Err(_) => true,
+            Ok(_) => Presence::Gone,
+            Err(kube::Error::Api(e)) if e.code == 404 => Presence::Gone,
+            Err(_) => Presence::Unknown,
         }
     }
 
     async fn delete(&self, item: &Item, policy: PropagationPolicy) {
-        let Some(api) = api_for(&self.client, item.api_version, item.kind, item.namespace()) else {
+        let (api_version, kind) = item.names();
+        let Some(api) = api_for(&self.client, api_version, kind, item.namespace()) else {
             return;
         };
         let params = DeleteParams {
@@ -254,7 +383,7 @@ impl Collector {
             ..DeleteParams::default()
         };
         match api.delete(item.name(), &params).await {
-            Ok(_) => tracing::info!(kind = item.kind, name = item.name(), "garbage-collected"),
+            Ok(_) => tracing::info!(kind, name = item.name(), "garbage-collected"),
             Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => {}
             Err(e) => tracing::warn!(name = item.name(), error = %e, "garbage-collecting"),
         }
@@ -263,7 +392,8 @@ impl Collector {
     /// Sets `field` of `item`'s metadata to `value`, guarded by its resourceVersion (a
     /// conflict is retried on a later pass, from fresher state).
     async fn set_metadata(&self, item: &Item, field: &str, value: serde_json::Value) {
-        let Some(api) = api_for(&self.client, item.api_version, item.kind, item.namespace()) else {
+        let (api_version, kind) = item.names();
+        let Some(api) = api_for(&self.client, api_version, kind, item.namespace()) else {
             return;
         };
         let patch = json!({"metadata": {
@@ -301,127 +431,121 @@ impl Collector {
         self.set_metadata(item, "finalizers", json!(rest)).await;
     }
 
-    async fn pass(&mut self, all: &[Item]) -> bool {
+    /// Carries out the orphan or foreground finalizer of `owner`.
+    async fn finalize(&self, owner: &Item) {
+        let dependents: Vec<Item> = self
+            .graph
+            .dependents_of(owner.uid())
+            .filter_map(|key| lookup(&self.informers, key))
+            .filter(|d| d.owners().iter().any(|o| o.uid == owner.uid()))
+            .collect();
+        if owner.finalizing(ORPHAN) {
+            let gone: HashSet<&str> = [owner.uid()].into();
+            for dependent in &dependents {
+                self.drop_owners(dependent, &gone).await;
+            }
+            if dependents.is_empty() {
+                self.finish(owner, ORPHAN).await;
+            }
+        } else if owner.finalizing(FOREGROUND) {
+            let mut blocking = 0;
+            for dependent in &dependents {
+                if dependent.meta().deletion_timestamp.is_none() {
+                    self.delete(dependent, PropagationPolicy::Foreground).await;
+                }
+                let blocks = dependent
+                    .owners()
+                    .iter()
+                    .any(|o| o.uid == owner.uid() && o.block_owner_deletion == Some(true));
+                if blocks {
+                    blocking += 1;
+                }
+            }
+            if blocking == 0 {
+                self.finish(owner, FOREGROUND).await;
+            }
+        }
+    }
+
+    /// Looks at the finalizing owners and the dependents marked since the last pass;
+    /// whether anything was written (or could not be decided), to be looked at again.
+    async fn pass(&mut self) -> bool {
         let mut work = false;
-        // Indexes only over what the pass can use (a pass runs on every arrival, so it must
-        // not hash every object when most have no owners or own nothing): the owners that
-        // dependents name, and the dependents of owners being deleted with our finalizers.
-        let referenced: HashSet<&str> = all
-            .iter()
-            .flat_map(|i| i.owners().iter().map(|o| o.uid.as_str()))
-            .collect();
-        let by_uid: HashMap<&str, &Item> = all
-            .iter()
-            .filter(|i| referenced.contains(i.uid()))
-            .map(|i| (i.uid(), i))
-            .collect();
-        let finalizing: HashSet<&str> = all
-            .iter()
-            .filter(|i| i.finalizing(ORPHAN) || i.finalizing(FOREGROUND))
-            .map(Item::uid)
-            .collect();
-        let mut dependents: HashMap<&str, Vec<&Item>> = HashMap::new();
-        if !finalizing.is_empty() {
-            for item in all {
-                for owner in item.owners() {
-                    if finalizing.contains(owner.uid.as_str()) {
-                        dependents.entry(owner.uid.as_str()).or_default().push(item);
-                    }
-                }
-            }
-        }
+        let mut again: HashSet<ObjectKey> = HashSet::new();
         // Owners being deleted with a finalizer that is ours.
-        for owner in all
-            .iter()
-            .filter(|i| i.finalizing(ORPHAN) || i.finalizing(FOREGROUND))
-        {
-            let deps = dependents.get(owner.uid()).cloned().unwrap_or_default();
-            if owner.finalizing(ORPHAN) {
-                work = true;
-                let gone: HashSet<&str> = [owner.uid()].into();
-                for dependent in &deps {
-                    self.drop_owners(dependent, &gone).await;
+        let finalizing: Vec<ObjectKey> = self.finalizing.iter().cloned().collect();
+        for key in finalizing {
+            match lookup(&self.informers, &key).filter(Item::ours_to_finalize) {
+                Some(owner) => {
+                    work = true;
+                    self.finalize(&owner).await;
                 }
-                if deps.is_empty() {
-                    self.finish(owner, ORPHAN).await;
-                }
-            } else if owner.finalizing(FOREGROUND) {
-                work = true;
-                let mut blocking = 0;
-                for dependent in &deps {
-                    if dependent.meta().deletion_timestamp.is_none() {
-                        self.delete(dependent, PropagationPolicy::Foreground).await;
-                    }
-                    let blocks = dependent
-                        .owners()
-                        .iter()
-                        .any(|o| o.uid == owner.uid() && o.block_owner_deletion == Some(true));
-                    if blocks {
-                        blocking += 1;
-                    }
-                }
-                if blocking == 0 {
-                    self.finish(owner, FOREGROUND).await;
+                None => {
+                    self.finalizing.remove(&key);
                 }
             }
         }
-        // Dependents whose owners are gone.
-        for item in all {
+        // Dependents whose owners may be gone.
+        let check = std::mem::take(&mut self.check);
+        for key in check {
+            let Some(item) = lookup(&self.informers, &key) else {
+                continue;
+            };
             if item.owners().is_empty() || item.meta().deletion_timestamp.is_some() {
                 continue;
             }
             let mut gone: HashSet<&str> = HashSet::new();
+            let mut unknown = false;
             for owner in item.owners() {
-                let present = match by_uid.get(owner.uid.as_str()) {
-                    Some(_) => true,
-                    None => self.owner_exists(owner, item.namespace()).await,
-                };
-                if !present {
-                    gone.insert(owner.uid.as_str());
+                match self.owner_presence(owner, item.namespace()).await {
+                    Presence::Present => {}
+                    Presence::Gone => {
+                        gone.insert(owner.uid.as_str());
+                    }
+                    Presence::Unknown => unknown = true,
                 }
+            }
+            if unknown {
+                work = true;
+                again.insert(key.clone());
             }
             if gone.is_empty() {
                 continue;
             }
+            // Written: look again once the write shows (or failed).
             work = true;
+            again.insert(key.clone());
             if gone.len() == item.owners().len() {
-                self.delete(item, PropagationPolicy::Background).await;
+                self.delete(&item, PropagationPolicy::Background).await;
             } else {
-                self.drop_owners(item, &gone).await;
+                self.drop_owners(&item, &gone).await;
             }
         }
+        self.check.extend(again);
         self.confirmed.retain(|_, at| at.elapsed() < CONFIRMED_FOR);
         work
     }
 }
 
 pub async fn run(client: kube::Client, informers: Informers) {
-    // Only arrivals, departures and ownership changes can give the collector work.
-    let wake = informers.subscribe_to(
-        &[
-            Kind::Pods,
-            Kind::ReplicaSets,
-            Kind::ReplicationControllers,
-            Kind::Deployments,
-            Kind::Jobs,
-            Kind::CronJobs,
-            Kind::DaemonSets,
-            Kind::StatefulSets,
-            Kind::Revisions,
-            Kind::Claims,
-            Kind::Services,
-            Kind::EndpointSlices,
-        ],
-        Interest::Ownership,
-    );
+    // Only arrivals with owners, departures and ownership changes can give the collector
+    // work, and only for the objects concerned (and a departed owner's dependents).
+    let kinds: Vec<Kind> = FOLLOWED.iter().map(|(kind, _, _)| *kind).collect();
+    let changes = informers.changes(&kinds);
     informers.ready().await;
     let mut collector = Collector {
         client,
+        informers,
         confirmed: HashMap::new(),
+        graph: Graph::default(),
+        finalizing: HashSet::new(),
+        check: HashSet::new(),
     };
+    // Whatever the feed reported before the stores were ready is in them.
+    changes.take();
+    collector.rebuild();
     loop {
-        let all = items(&informers);
-        let work = collector.pass(&all).await;
+        let work = collector.pass().await;
         // Writes in flight show up as watch events; retry unfinished work soon regardless.
         let wait = if work {
             Duration::from_secs(2)
@@ -429,9 +553,94 @@ pub async fn run(client: kube::Client, informers: Informers) {
             Duration::from_secs(3600)
         };
         tokio::select! {
-            () = wake.notified() => {}
+            () = changes.wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+        collector.apply(changes.take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Pod;
+
+    use super::*;
+
+    fn owned(name: &str, owners: &[&str]) -> (ObjectKey, Item) {
+        let mut pod = Pod::default();
+        pod.metadata.name = Some(name.into());
+        pod.metadata.namespace = Some("default".into());
+        pod.metadata.owner_references = Some(
+            owners
+                .iter()
+                .map(|uid| OwnerReference {
+                    uid: uid.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        );
+        let item = Item {
+            kind: Kind::Pods,
+            object: Arc::new(pod),
+        };
+        (item.key(), item)
+    }
+
+    fn dependents(graph: &Graph, uid: &str) -> Vec<String> {
+        let mut names: Vec<String> = graph.dependents_of(uid).map(|k| k.name.clone()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_graph_follows_owner_changes_and_departures() {
+        let mut graph = Graph::default();
+        let (a, a_item) = owned("a", &["rs1"]);
+        let (b, b_item) = owned("b", &["rs1", "rs2"]);
+        graph.set(&a, Some(&a_item));
+        graph.set(&b, Some(&b_item));
+        assert_eq!(dependents(&graph, "rs1"), ["a", "b"]);
+        assert_eq!(dependents(&graph, "rs2"), ["b"]);
+
+        // b released by rs1, a gone: the index forgets them.
+        let (_, b_released) = owned("b", &["rs2"]);
+        graph.set(&b, Some(&b_released));
+        graph.set(&a, None);
+        assert!(dependents(&graph, "rs1").is_empty());
+        assert!(
+            !graph.dependents.contains_key("rs1"),
+            "empty sets are dropped"
+        );
+        assert_eq!(dependents(&graph, "rs2"), ["b"]);
+
+        // Orphaned entirely: nothing left.
+        let (_, b_orphan) = owned("b", &[]);
+        graph.set(&b, Some(&b_orphan));
+        assert!(graph.dependents.is_empty() && graph.owners.is_empty());
+    }
+
+    #[test]
+    fn owner_references_name_followed_kinds_by_group() {
+        let reference = |api_version: &str, kind: &str| OwnerReference {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            followed_kind(&reference("apps/v1", "ReplicaSet")),
+            Some(Kind::ReplicaSets)
+        );
+        assert_eq!(followed_kind(&reference("v1", "Pod")), Some(Kind::Pods));
+        assert_eq!(
+            followed_kind(&reference("discovery.k8s.io/v1", "EndpointSlice")),
+            Some(Kind::EndpointSlices)
+        );
+        // Another group's kind of the same name, and kinds not followed, are read live.
+        assert_eq!(
+            followed_kind(&reference("example.com/v1", "ReplicaSet")),
+            None
+        );
+        assert_eq!(followed_kind(&reference("v1", "Node")), None);
     }
 }

@@ -1,9 +1,10 @@
 //! The watched state the controllers share: one watch per kind, kept in a local store, for
 //! every controller in the process (each kind is decoded once, held once). A controller
 //! subscribes to the kinds it reacts to and gets a wake-up (coalesced: many changes, one
-//! wake) whenever one of them changes (or, with [`Interest::Ownership`], only when an
-//! object comes, goes, or changes its owners, finalizers or deletion); it then recomputes
-//! from the stores.
+//! wake) whenever one of them changes; it then recomputes from the stores. A controller
+//! whose work follows single objects (the garbage collector) takes a [`Changes`] feed
+//! instead: which objects came, went, or changed their owners, finalizers or deletion, so
+//! it need not look at every object on every wake.
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -30,7 +31,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
 /// The kinds the controllers watch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Pods,
     Nodes,
@@ -52,27 +53,97 @@ pub enum Kind {
     Namespaces,
 }
 
-/// Which changes wake a subscriber.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interest {
-    /// Every change.
-    Any,
-    /// An object added or deleted, or a change of its uid, ownerReferences, finalizers or
-    /// deletionTimestamp (what the garbage collector acts on): not status or spec updates.
-    Ownership,
+/// Where a watched object is: its kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectKey {
+    pub kind: Kind,
+    pub namespace: Option<String>,
+    pub name: String,
 }
 
-type Subscribers = Arc<Mutex<Vec<(Vec<Kind>, Interest, Arc<Notify>)>>>;
+/// What a [`Changes`] feed reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// An object arrived with owners, finalizers or a deletion timestamp; or changed its uid,
+    /// ownerReferences, finalizers or deletionTimestamp; or went (`gone`, with the uid it
+    /// had). An arrival with none of those is not reported: it can neither lose an owner nor
+    /// be waiting for one. The store already holds the object's new state when this is read.
+    Object {
+        key: ObjectKey,
+        uid: String,
+        gone: bool,
+    },
+    /// The kind was listed afresh (its first list, or a watch restarted after an error):
+    /// objects may have gone without a report, so whatever was derived from the feed must be
+    /// rebuilt from the store.
+    Relisted(Kind),
+}
 
-/// Whether going from `old` to `new` is an [`Interest::Ownership`] change.
-fn ownership_changed(
-    old: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    new: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> bool {
-    old.uid != new.uid
-        || old.owner_references != new.owner_references
-        || old.finalizers != new.finalizers
-        || old.deletion_timestamp != new.deletion_timestamp
+/// A subscription to the [`Change`]s of some kinds: `wake` fires when `take` has more.
+pub struct Changes {
+    pub wake: Arc<Notify>,
+    log: Arc<Mutex<Vec<Change>>>,
+}
+
+impl Changes {
+    /// The changes reported since the last call, oldest first.
+    pub fn take(&self) -> Vec<Change> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+struct Subscriber {
+    kinds: Vec<Kind>,
+    wake: Arc<Notify>,
+    /// Set for a [`Changes`] feed: woken only when something is logged.
+    log: Option<Arc<Mutex<Vec<Change>>>>,
+}
+
+type Subscribers = Arc<Mutex<Vec<Subscriber>>>;
+
+/// What a [`Changes`] feed reports of a watch event, given the stored previous state.
+fn change_of<K: Resource>(
+    kind: Kind,
+    event: &watcher::Event<K>,
+    previous: Option<&K>,
+) -> Option<Change> {
+    let object = |object: &K, gone: bool| {
+        let meta = object.meta();
+        Change::Object {
+            key: ObjectKey {
+                kind,
+                namespace: meta.namespace.clone(),
+                name: meta.name.clone().unwrap_or_default(),
+            },
+            uid: meta.uid.clone().unwrap_or_default(),
+            gone,
+        }
+    };
+    match event {
+        watcher::Event::Apply(new) => {
+            let new_meta = new.meta();
+            let interesting = match previous.map(Resource::meta) {
+                Some(old) => {
+                    old.uid != new_meta.uid
+                        || old.owner_references != new_meta.owner_references
+                        || old.finalizers != new_meta.finalizers
+                        || old.deletion_timestamp != new_meta.deletion_timestamp
+                }
+                None => {
+                    new_meta
+                        .owner_references
+                        .as_ref()
+                        .is_some_and(|o| !o.is_empty())
+                        || new_meta.finalizers.as_ref().is_some_and(|f| !f.is_empty())
+                        || new_meta.deletion_timestamp.is_some()
+                }
+            };
+            interesting.then(|| object(new, false))
+        }
+        watcher::Event::Delete(old) => Some(object(old, true)),
+        watcher::Event::InitDone => Some(Change::Relisted(kind)),
+        watcher::Event::Init | watcher::Event::InitApply(_) => None,
+    }
 }
 
 #[derive(Clone)]
@@ -165,18 +236,20 @@ where
     let previous = reader.clone();
     tokio::spawn(async move {
         // Set for each event before the reflector applies it (when the store still has the
-        // previous state), read once the reflector has: one event at a time, in this task.
-        let ownership = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let seen = ownership.clone();
+        // previous state), published once the reflector has: one event at a time, here.
+        let pending: Arc<Mutex<Option<Change>>> = Arc::default();
+        let noted = pending.clone();
         let watch = watch.inspect(move |item| {
-            let changed = match item {
-                Ok(watcher::Event::Apply(object)) => previous
-                    .get(&reflector::ObjectRef::from_obj(object))
-                    .is_none_or(|old| ownership_changed(old.meta(), object.meta())),
-                Ok(_) => true,
-                Err(_) => false,
-            };
-            seen.store(changed, std::sync::atomic::Ordering::Relaxed);
+            let change = item.as_ref().ok().and_then(|event| {
+                let old = match event {
+                    watcher::Event::Apply(object) => {
+                        previous.get(&reflector::ObjectRef::from_obj(object))
+                    }
+                    _ => None,
+                };
+                change_of(kind, event, old.as_deref())
+            });
+            *noted.lock().unwrap_or_else(|e| e.into_inner()) = change;
         });
         let mut stream = reflector::reflector(writer, watch)
             .default_backoff()
@@ -184,15 +257,21 @@ where
         while let Some(item) = stream.next().await {
             match item {
                 Ok(_) => {
-                    let owners = ownership.load(std::sync::atomic::Ordering::Relaxed);
+                    let change = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
                     let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
-                    for (kinds, interest, wake) in subscribers.iter() {
-                        let wanted = match interest {
-                            Interest::Any => true,
-                            Interest::Ownership => owners,
-                        };
-                        if wanted && kinds.contains(&kind) {
-                            wake.notify_one();
+                    for subscriber in subscribers.iter() {
+                        if !subscriber.kinds.contains(&kind) {
+                            continue;
+                        }
+                        match (&subscriber.log, &change) {
+                            (None, _) => subscriber.wake.notify_one(),
+                            (Some(log), Some(change)) => {
+                                log.lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push(change.clone());
+                                subscriber.wake.notify_one();
+                            }
+                            (Some(_), None) => {}
                         }
                     }
                 }
@@ -310,17 +389,34 @@ impl Informers {
 
     /// A wake-up for changes to any of `kinds`.
     pub fn subscribe(&self, kinds: &[Kind]) -> Arc<Notify> {
-        self.subscribe_to(kinds, Interest::Any)
-    }
-
-    /// [`Informers::subscribe`] to the changes of `interest` only.
-    pub fn subscribe_to(&self, kinds: &[Kind], interest: Interest) -> Arc<Notify> {
         let wake = Arc::new(Notify::new());
         self.subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((kinds.to_vec(), interest, wake.clone()));
+            .push(Subscriber {
+                kinds: kinds.to_vec(),
+                wake: wake.clone(),
+                log: None,
+            });
         wake
+    }
+
+    /// A [`Changes`] feed of `kinds`, from now on: what it derives from the stores before
+    /// its first change (the first lists may be done already) it reads from the stores.
+    pub fn changes(&self, kinds: &[Kind]) -> Changes {
+        let changes = Changes {
+            wake: Arc::new(Notify::new()),
+            log: Arc::default(),
+        };
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Subscriber {
+                kinds: kinds.to_vec(),
+                wake: changes.wake.clone(),
+                log: Some(changes.log.clone()),
+            });
+        changes
     }
 
     /// Waits until every store has its first full list.
@@ -365,6 +461,82 @@ mod tests {
             fields_v1: Some(FieldsV1(serde_json::json!({"f:spec": {"f:replicas": {}}}))),
             ..Default::default()
         }
+    }
+
+    fn pod(uid: &str, owner: Option<&str>) -> Pod {
+        let mut pod = Pod::default();
+        pod.metadata.name = Some("web-1".into());
+        pod.metadata.namespace = Some("default".into());
+        pod.metadata.uid = Some(uid.into());
+        pod.metadata.owner_references = owner.map(|o| {
+            vec![
+                k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                    uid: o.into(),
+                    ..Default::default()
+                },
+            ]
+        });
+        pod
+    }
+
+    fn reported(uid: &str, gone: bool) -> Option<Change> {
+        Some(Change::Object {
+            key: ObjectKey {
+                kind: Kind::Pods,
+                namespace: Some("default".into()),
+                name: "web-1".into(),
+            },
+            uid: uid.into(),
+            gone,
+        })
+    }
+
+    #[test]
+    fn the_feed_reports_what_ownership_depends_on() {
+        use watcher::Event::{Apply, Delete, Init, InitApply, InitDone};
+        let change = |event: &watcher::Event<Pod>, previous: Option<&Pod>| {
+            change_of(Kind::Pods, event, previous)
+        };
+        // Arrivals: only with owners, finalizers or a deletion under way.
+        assert_eq!(change(&Apply(pod("a", None)), None), None);
+        assert_eq!(
+            change(&Apply(pod("a", Some("rs"))), None),
+            reported("a", false)
+        );
+        let mut finalized = pod("a", None);
+        finalized.metadata.finalizers = Some(vec!["example.com/keep".into()]);
+        assert_eq!(
+            change(&Apply(finalized.clone()), None),
+            reported("a", false)
+        );
+
+        // Updates: status and spec are not reported; owners, finalizers, deletion and a new
+        // uid under the same name are.
+        let plain = pod("a", None);
+        let mut running = plain.clone();
+        running.status = Some(Default::default());
+        assert_eq!(change(&Apply(running), Some(&plain)), None);
+        assert_eq!(
+            change(&Apply(pod("a", Some("rs"))), Some(&plain)),
+            reported("a", false)
+        );
+        assert_eq!(
+            change(&Apply(finalized), Some(&plain)),
+            reported("a", false)
+        );
+        let mut deleting = plain.clone();
+        deleting.metadata.deletion_timestamp = Some(Time(jiff::Timestamp::UNIX_EPOCH));
+        assert_eq!(change(&Apply(deleting), Some(&plain)), reported("a", false));
+        assert_eq!(
+            change(&Apply(pod("b", None)), Some(&plain)),
+            reported("b", false)
+        );
+
+        // Departures, owned or not; a finished list is a relist.
+        assert_eq!(change(&Delete(plain.clone()), None), reported("a", true));
+        assert_eq!(change(&InitDone, None), Some(Change::Relisted(Kind::Pods)));
+        assert_eq!(change(&Init, None), None);
+        assert_eq!(change(&InitApply(pod("a", Some("rs"))), None), None);
     }
 
     #[test]

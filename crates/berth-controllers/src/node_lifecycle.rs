@@ -6,7 +6,10 @@
 //! Services stop sending them traffic.
 //!
 //! Heartbeats are judged by when *this* controller saw them change (not by their timestamps),
-//! so clock skew between machines does not matter, as upstream.
+//! so clock skew between machines does not matter, as upstream. Lease renewals (one per node
+//! every 10 s: hundreds a second in a large cluster) do not wake it: it looks at every node
+//! each [`MONITOR_PERIOD`] (upstream's `--node-monitor-period`), on node changes and when a
+//! grace period runs out, so a silent node is found at most one period late.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -24,6 +27,9 @@ pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 const LEASE_NAMESPACE: &str = "kube-node-lease";
+/// How often every node's heartbeats are looked at (upstream: 5 s); at most a quarter of
+/// the grace period.
+pub const MONITOR_PERIOD: Duration = Duration::from_secs(5);
 /// Conditions the agent reports and this controller sets to Unknown when it goes silent.
 const AGENT_CONDITIONS: &[&str] = &["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
 
@@ -148,7 +154,8 @@ fn heartbeat_marker(node: &Node, lease: Option<&Lease>) -> Heartbeat {
 }
 
 pub async fn run(client: kube::Client, informers: Informers, grace: Duration) {
-    let wake = informers.subscribe(&[Kind::Nodes, Kind::Leases]);
+    let wake = informers.subscribe(&[Kind::Nodes]);
+    let period = MONITOR_PERIOD.min(grace / 4);
     informers.ready().await;
     let (nodes, leases, pods) = (&informers.nodes, &informers.leases, &informers.pods);
     let node_api: Api<Node> = Api::all(client.clone());
@@ -219,12 +226,12 @@ pub async fn run(client: kube::Client, informers: Informers, grace: Duration) {
                 mark_pods_not_ready(&client, pods, &name).await;
             }
         }
-        let until = next.unwrap_or_else(|| now + Duration::from_secs(3600));
+        let until = next.map_or(now + period, |at| at.min(now + period));
         tokio::select! {
             () = wake.notified() => {}
             () = tokio::time::sleep_until(until.into()) => {}
         }
-        // Coalesce bursts of changes (every Lease renewal wakes us) into one pass.
+        // Coalesce bursts of node changes into one pass.
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

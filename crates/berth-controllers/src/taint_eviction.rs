@@ -3,6 +3,8 @@
 //! deleted that long after the taint was added (every pod tolerates `not-ready` and
 //! `unreachable` for 300 s by default, through admission). The pod's controller then creates
 //! a replacement, which the scheduler places on a healthy node.
+//!
+//! While no node has a NoExecute taint, pods' changes cannot give it work and do not wake it.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -54,7 +56,8 @@ pub fn eviction_time(pod: &Pod, taints: &[Taint]) -> Option<jiff::Timestamp> {
 }
 
 pub async fn run(client: kube::Client, informers: Informers) {
-    let wake = informers.subscribe(&[Kind::Pods, Kind::Nodes]);
+    let node_changed = informers.subscribe(&[Kind::Nodes]);
+    let pod_changed = informers.subscribe(&[Kind::Pods]);
     informers.ready().await;
     let (nodes, pods) = (&informers.nodes, &informers.pods);
     let events = EventRecorder::new(client.clone(), "taint-eviction-controller");
@@ -136,7 +139,14 @@ pub async fn run(client: kube::Client, informers: Informers) {
         if !tainted.is_empty() {
             evicted.retain(|uid| live.contains(uid));
         }
-        wait_for_change_or(&wake, next).await;
+        if tainted.is_empty() {
+            node_changed.notified().await;
+        } else {
+            tokio::select! {
+                () = wait_for_change_or(&node_changed, next) => {}
+                () = pod_changed.notified() => {}
+            }
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
