@@ -37,6 +37,9 @@ pub struct RangeRequest {
     pub limit: Option<usize>,
     /// Read the state as of this revision; `None` means the current revision.
     pub revision: Option<Revision>,
+    /// Also count the keys from the start key on, beyond `limit` (see
+    /// [`RangeResponse::count`]): a scan of the rest of the range for some backends.
+    pub count: bool,
 }
 
 impl RangeRequest {
@@ -62,6 +65,11 @@ impl RangeRequest {
         self.start_after = Some(key.into());
         self
     }
+
+    pub fn with_count(mut self) -> Self {
+        self.count = true;
+        self
+    }
 }
 
 /// A page of a range read.
@@ -71,8 +79,10 @@ pub struct RangeResponse {
     pub kvs: Vec<KeyValue>,
     /// True when keys beyond the last one returned remain in the range.
     pub more: bool,
-    /// Keys in the range from the start key on, ignoring `limit` (etcd's `count`).
-    pub count: u64,
+    /// Keys in the range from the start key on, ignoring `limit` (etcd's `count`): always
+    /// given when the page is the whole rest of the range (no `more`) or the request asked
+    /// for it; a backend that knows it anyway (etcd) may give it unasked.
+    pub count: Option<u64>,
     /// The revision the read observed: the requested one, or the current one.
     pub revision: Revision,
 }

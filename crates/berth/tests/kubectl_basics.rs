@@ -268,6 +268,44 @@ fn chunked_lists_return_everything() {
             .map(|i| format!("configmap/c{i}"))
             .collect::<Vec<_>>()
     );
+
+    // Each page says how many items remain; the count is the list's, at its revision.
+    let page = |query: &str| -> serde_json::Value {
+        let run = cluster
+            .kubectl(&[
+                "get",
+                "--raw",
+                &format!("/api/v1/namespaces/default/configmaps?{query}"),
+            ])
+            .ok();
+        serde_json::from_str(&run.stdout).expect("a ConfigMapList")
+    };
+    let first = page("limit=3");
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(first["metadata"]["remainingItemCount"], 4, "{first}");
+    let token = first["metadata"]["continue"]
+        .as_str()
+        .expect("a continue token");
+    cluster.kubectl(&["delete", "cm", "c6"]).ok();
+    let second = page(&format!("limit=3&continue={token}"));
+    assert_eq!(second["metadata"]["remainingItemCount"], 1, "{second}");
+    assert_eq!(
+        second["metadata"]["resourceVersion"],
+        first["metadata"]["resourceVersion"]
+    );
+    let token = second["metadata"]["continue"]
+        .as_str()
+        .expect("a continue token");
+    let last = page(&format!("limit=3&continue={token}"));
+    assert_eq!(last["items"].as_array().map(Vec::len), Some(1), "{last}");
+    assert!(last["metadata"].get("remainingItemCount").is_none());
+    assert!(last["metadata"].get("continue").is_none());
+
+    // resourceVersion=0 (what informers list with) is answered whole from the cache, as
+    // upstream's watch cache does: the limit is advisory.
+    let whole = page("limit=3&resourceVersion=0");
+    assert_eq!(whole["items"].as_array().map(Vec::len), Some(6), "{whole}");
+    assert!(whole["metadata"].get("continue").is_none());
 }
 
 #[test]

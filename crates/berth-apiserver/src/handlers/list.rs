@@ -1,7 +1,10 @@
 //! `GET` of a collection: selectors, `limit`/`continue`, as a `<Kind>List` or a Table.
 //!
 //! Served from the watch cache when it can be: no continue token, and the matching objects fit
-//! in `limit`. A list without `resourceVersion` is a consistent read, so the cache must first
+//! in `limit` — or any `limit` for `resourceVersion=0` and `resourceVersionMatch=NotOlderThan`,
+//! which upstream's cache answers whole (the limit is advisory: no `continue`, every item),
+//! so informers' initial lists and relists (`resourceVersion=0&limit=500`) never page through
+//! the store. A list without `resourceVersion` is a consistent read, so the cache must first
 //! have caught up with the store's current revision; `resourceVersion=0` takes the cache as it
 //! is. Everything else (paging through big lists, `resourceVersionMatch=Exact`) reads the
 //! store at one revision.
@@ -96,7 +99,9 @@ async fn from_cache(
             .filter(|c| matches_cached(options, c))
             .collect()
     };
-    if options.limit.is_some_and(|limit| selected.len() > limit) {
+    let whole = query.resource_version.as_deref() == Some("0")
+        || query.resource_version_match.as_deref() == Some("NotOlderThan");
+    if !whole && options.limit.is_some_and(|limit| selected.len() > limit) {
         return Ok(None);
     }
     Ok(Some((selected, revision)))

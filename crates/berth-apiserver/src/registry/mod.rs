@@ -179,6 +179,10 @@ fn tracks_generation(rt: &ResourceType) -> bool {
 struct ContinueToken {
     rv: i64,
     start: String,
+    /// Keys after `start` at `rv` (a list without selectors): counted once, on the first
+    /// page, so that each page's `remainingItemCount` costs no scan of the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remaining: Option<u64>,
 }
 
 impl Registry {
@@ -325,7 +329,8 @@ impl Registry {
         options: &ListOptions,
     ) -> Result<ListResult, ApiError> {
         let prefix = Self::prefix(rt, namespace);
-        let (mut start, mut revision) = match &options.continue_token {
+        let unselective = options.labels.is_empty() && options.fields.is_empty();
+        let (mut start, mut revision, mut remaining) = match &options.continue_token {
             Some(token) => {
                 let bad = || ApiError::bad_request("invalid continue token");
                 let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -335,9 +340,13 @@ impl Registry {
                 if !token.start.starts_with(&prefix) {
                     return Err(bad());
                 }
-                (Some(token.start), Some(Revision::new(token.rv)))
+                (
+                    Some(token.start),
+                    Some(Revision::new(token.rv)),
+                    token.remaining,
+                )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let mut items = Vec::new();
         loop {
@@ -346,6 +355,8 @@ impl Registry {
             request.start_after = start.clone();
             request.limit = want;
             request.revision = revision;
+            // The first page of a list without selectors counts the rest, once.
+            request.count = unselective && options.continue_token.is_none();
             let page = match self.store.range(request).await {
                 Ok(page) => page,
                 Err(StoreError::Compacted { .. }) if options.continue_token.is_some() => {
@@ -356,6 +367,10 @@ impl Registry {
                 Err(e) => return Err(ApiError::from_store(e)),
             };
             revision = Some(page.revision);
+            remaining = page
+                .count
+                .or(remaining)
+                .map(|r| r.saturating_sub(page.kvs.len() as u64));
             let last_key = page.kvs.last().map(|kv| kv.key.clone());
             for kv in &page.kvs {
                 let object = Self::decode(rt, kv)?;
@@ -377,14 +392,14 @@ impl Registry {
             }
             start = last_key;
             if full {
+                let remaining = remaining.filter(|_| unselective);
                 let token = ContinueToken {
                     rv: page.revision.get(),
                     start: start.clone().unwrap_or_default(),
+                    remaining,
                 };
                 let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .encode(serde_json::to_vec(&token).unwrap_or_default());
-                let remaining = (options.labels.is_empty() && options.fields.is_empty())
-                    .then(|| page.count.saturating_sub(page.kvs.len() as u64));
                 return Ok(ListResult {
                     items,
                     revision: page.revision,

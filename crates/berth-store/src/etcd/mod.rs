@@ -271,7 +271,7 @@ impl Store for EtcdStore {
         Ok(RangeResponse {
             kvs,
             more: response.more(),
-            count: u64::try_from(response.count()).unwrap_or(0),
+            count: Some(u64::try_from(response.count()).unwrap_or(0)),
             revision,
         })
     }

@@ -181,15 +181,20 @@ pub(super) fn range(
         }
     }
     let more = request.limit.is_some_and(|l| kvs.len() > l);
-    let count = if more {
+    if more {
         kvs.pop();
-        tx.prepare_cached(COUNT_SQL)
-            .and_then(|mut s| s.query_row(params![lo, hi, after, at], |r| r.get::<_, i64>(0)))
-            .map_err(err)?
-            .try_into()
-            .unwrap_or(0)
+    }
+    // Counting the rest of the range walks all of it: only when asked (a list's first page).
+    let count = if !more {
+        Some(kvs.len() as u64)
+    } else if request.count {
+        let counted: i64 = tx
+            .prepare_cached(COUNT_SQL)
+            .and_then(|mut s| s.query_row(params![lo, hi, after, at], |r| r.get(0)))
+            .map_err(err)?;
+        Some(counted.try_into().unwrap_or(0))
     } else {
-        kvs.len() as u64
+        None
     };
     Ok(RangeResponse {
         kvs,
