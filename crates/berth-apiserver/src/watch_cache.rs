@@ -14,8 +14,11 @@
 //!   resource's state at exactly that revision.
 //! - A watcher subscribes under the same lock the feeder applies events with, so its replay
 //!   (history or snapshot) and the live broadcast meet with no gap and no duplicate.
-//! - A watcher asking for a revision older than the history window, or one that falls too far
-//!   behind the broadcast, gets "too old resource version" (410) rather than a silent gap.
+//! - The history window keeps at least [`HISTORY`] events, and more while they are recent
+//!   ([`HISTORY_FRESH`], up to [`HISTORY_MAX`]: upstream's watch cache sizes its window the
+//!   same way), so a watcher that falls behind the live broadcast in a burst resumes from it.
+//! - A watcher asking for a revision older than the history window, or one that falls behind
+//!   it, gets "too old resource version" (410) rather than a silent gap.
 //! - If the store watch fails, the cache retires itself: live watchers end, and the next
 //!   request builds a fresh cache.
 //! - A write of this server may hand its decoded object over ([`Cache::offer`]): the feed
@@ -29,7 +32,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use berth_api::{Object, ResourceType};
 use berth_store::{EventKind, RangeRequest, Revision, Store};
@@ -40,9 +43,13 @@ use tokio::sync::{broadcast, oneshot, watch};
 use crate::registry::Registry;
 use crate::status::ApiError;
 
-/// Events kept per resource for watchers resuming from a past revision.
+/// Events kept per resource for watchers resuming from a past revision, at least.
 const HISTORY: usize = 10_000;
-/// Events a watcher may fall behind the live broadcast before it is ended with 410.
+/// Events younger than this are kept beyond [`HISTORY`] (upstream: `eventFreshDuration`).
+const HISTORY_FRESH: Duration = Duration::from_secs(75);
+/// Events kept per resource, at most (upstream's largest watch cache window).
+const HISTORY_MAX: usize = 100 * 1024;
+/// Events a watcher may fall behind the live broadcast before it must resume from the history.
 const BROADCAST: usize = 10_000;
 /// How long a consistent read waits for the cache to catch up before reading the store.
 const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
@@ -273,7 +280,8 @@ pub struct CacheEvent {
 
 struct State {
     objects: BTreeMap<String, Arc<Cached>>,
-    history: VecDeque<Arc<CacheEvent>>,
+    /// Recent events, with when the cache applied them.
+    history: VecDeque<(Instant, Arc<CacheEvent>)>,
     revision: Revision,
     /// Events after this revision are all in `history`.
     oldest: Revision,
@@ -284,7 +292,7 @@ struct State {
 /// The cache of one resource (all namespaces).
 pub struct Cache {
     rt: &'static ResourceType,
-    history: usize,
+    history: Window,
     state: RwLock<State>,
     revision: watch::Sender<Revision>,
     alive: AtomicBool,
@@ -360,8 +368,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// What a new watcher starts from.
 pub struct Subscription {
-    pub replay: Vec<Arc<CacheEvent>>,
+    pub replay: VecDeque<Arc<CacheEvent>>,
     pub live: broadcast::Receiver<Arc<CacheEvent>>,
+    /// The cache's revision when subscribed: `live` starts after it.
+    pub revision: Revision,
 }
 
 #[derive(Debug)]
@@ -511,11 +521,16 @@ impl Cache {
             Some(n) => state
                 .history
                 .iter()
+                .map(|(_, e)| e)
                 .filter(|e| e.revision > n && e.key.starts_with(prefix))
                 .cloned()
                 .collect(),
         };
-        Ok(Subscription { replay, live })
+        Ok(Subscription {
+            replay,
+            live,
+            revision: state.revision,
+        })
     }
 
     /// The store has looked past `revision` and found nothing more under this prefix: the
@@ -526,6 +541,10 @@ impl Cache {
             return;
         }
         state.revision = revision;
+        // A resource quiet after a burst still lets its history age out.
+        if let Some(oldest) = self.history.trim(&mut state.history, Instant::now()) {
+            state.oldest = oldest;
+        }
         drop(state);
         self.revision.send_replace(revision);
     }
@@ -611,11 +630,10 @@ impl Cache {
             object,
             prev,
         });
-        state.history.push_back(event.clone());
-        while state.history.len() > self.history {
-            if let Some(dropped) = state.history.pop_front() {
-                state.oldest = dropped.revision;
-            }
+        let now = Instant::now();
+        state.history.push_back((now, event.clone()));
+        if let Some(oldest) = self.history.trim(&mut state.history, now) {
+            state.oldest = oldest;
         }
         state.revision = revision;
         // Sent under the lock: a subscriber sees either this event in its replay or live.
@@ -628,10 +646,41 @@ impl Cache {
     }
 }
 
+/// How many events a cache's history keeps: at least `min`, and beyond it those younger than
+/// [`HISTORY_FRESH`], up to `max`; and how far its live broadcast runs ahead of the slowest
+/// watcher before that watcher must resume from the history.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    min: usize,
+    max: usize,
+    broadcast: usize,
+}
+
+impl Window {
+    /// Drops what `history` need not keep at `now`; the revision of the last event dropped.
+    fn trim(
+        &self,
+        history: &mut VecDeque<(Instant, Arc<CacheEvent>)>,
+        now: Instant,
+    ) -> Option<Revision> {
+        let mut dropped = None;
+        while let Some((at, oldest)) = history.front() {
+            let len = history.len();
+            let stale = len > self.min && now.duration_since(*at) > HISTORY_FRESH;
+            if len <= self.max && !stale {
+                break;
+            }
+            dropped = Some(oldest.revision);
+            history.pop_front();
+        }
+        dropped
+    }
+}
+
 /// All caches, created on first use.
 pub struct WatchCaches {
     store: Arc<dyn Store>,
-    history: usize,
+    history: Window,
     caches: Mutex<HashMap<String, Arc<Cache>>>,
     /// Serialises cache creation so one resource never gets two feeders.
     starting: tokio::sync::Mutex<()>,
@@ -677,11 +726,47 @@ impl Drop for FeedRuntime {
 
 impl WatchCaches {
     pub fn new(store: Arc<dyn Store>) -> WatchCaches {
-        Self::with_history(store, HISTORY)
+        Self::with_window(
+            store,
+            Window {
+                min: HISTORY,
+                max: HISTORY_MAX,
+                broadcast: BROADCAST,
+            },
+        )
     }
 
-    /// Caches that keep `history` events per resource.
+    /// Caches that keep exactly the last `history` events per resource.
     pub fn with_history(store: Arc<dyn Store>, history: usize) -> WatchCaches {
+        Self::with_window(
+            store,
+            Window {
+                min: history,
+                max: history,
+                broadcast: BROADCAST,
+            },
+        )
+    }
+
+    /// Caches that keep the last `history` events per resource and broadcast to watchers at
+    /// most `broadcast` events ahead (for tests of slow watchers).
+    #[cfg(test)]
+    pub fn with_history_and_broadcast(
+        store: Arc<dyn Store>,
+        history: usize,
+        broadcast: usize,
+    ) -> WatchCaches {
+        Self::with_window(
+            store,
+            Window {
+                min: history,
+                max: history,
+                broadcast,
+            },
+        )
+    }
+
+    fn with_window(store: Arc<dyn Store>, history: Window) -> WatchCaches {
         WatchCaches {
             store,
             history,
@@ -741,7 +826,7 @@ impl WatchCaches {
             None => self.store.watch(&prefix, from).await,
         }
         .map_err(ApiError::from_store)?;
-        let (events, _) = broadcast::channel(BROADCAST);
+        let (events, _) = broadcast::channel(self.history.broadcast);
         let (revision, _) = watch::channel(listed.revision);
         let cache = Arc::new(Cache {
             rt,
@@ -849,6 +934,40 @@ mod tests {
             .await
             .expect("an event in time")
             .expect("a live event")
+    }
+
+    #[test]
+    fn the_history_keeps_recent_events_beyond_its_minimum() {
+        let window = Window {
+            min: 2,
+            max: 4,
+            broadcast: 1,
+        };
+        let start = Instant::now();
+        let event = |n: i64| {
+            Arc::new(CacheEvent {
+                kind: EventKind::Created,
+                key: format!("/registry/configmaps/default/{n}"),
+                revision: Revision::new(n),
+                object: Cached::new(configmaps(), Object::default(), None),
+                prev: None,
+            })
+        };
+        let revisions = |h: &VecDeque<(Instant, Arc<CacheEvent>)>| -> Vec<i64> {
+            h.iter().map(|(_, e)| e.revision.get()).collect()
+        };
+        let mut history = VecDeque::new();
+        // Recent events are kept up to the maximum.
+        for n in 1..=5 {
+            history.push_back((start, event(n)));
+            window.trim(&mut history, start);
+        }
+        assert_eq!(revisions(&history), [2, 3, 4, 5]);
+        // Once old, only the minimum stays.
+        let later = start + HISTORY_FRESH + Duration::from_secs(1);
+        history.push_back((later, event(6)));
+        assert_eq!(window.trim(&mut history, later), Some(Revision::new(4)));
+        assert_eq!(revisions(&history), [5, 6]);
     }
 
     #[test]

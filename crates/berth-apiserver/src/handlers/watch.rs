@@ -2,8 +2,10 @@
 //!
 //! `resourceVersion` unset or `0`: first a synthetic `ADDED` for every current match, then
 //! changes (unset also waits for the cache to reflect the latest write); `N`: only changes
-//! after `N`. A version older than the cache's history, or a watcher that falls too far behind,
-//! gets one `ERROR` event carrying a 410 `Status`, as upstream; clients then re-list. Selectors
+//! after `N`. A watcher that falls behind the live broadcast (a burst, a slow reader) carries
+//! on from the cache's history; a version older than the history, or a watcher that falls
+//! behind it too, gets one `ERROR` event carrying a 410 `Status`, as upstream; clients then
+//! re-list. Selectors
 //! apply to events: an object that starts matching arrives as `ADDED`, one that stops matching
 //! as `DELETED`. `timeoutSeconds` ends the stream cleanly. With `allowWatchBookmarks=true`
 //! a `BOOKMARK` carrying the cache's current resourceVersion is sent every
@@ -36,7 +38,7 @@ use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
 use crate::table::{IncludeObject, table};
-use crate::watch_cache::{CacheError, CacheEvent, Cached};
+use crate::watch_cache::{Cache, CacheError, CacheEvent, Cached};
 
 struct Encoder {
     rt: &'static ResourceType,
@@ -131,11 +133,22 @@ pub const CHUNK: usize = 64 * 1024;
 /// How often a quiet watch that allows bookmarks gets one (upstream: about a minute).
 pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Where a watch takes its events from.
+struct Followed {
+    cache: Arc<Cache>,
+    /// Events to send before any live one.
+    replay: VecDeque<Arc<CacheEvent>>,
+    live: broadcast::Receiver<Arc<CacheEvent>>,
+    /// The revision of the last event taken from the cache (or of the subscription).
+    last: Revision,
+}
+
 struct State {
     encoder: Encoder,
     prefix: String,
     pending: VecDeque<Bytes>,
-    live: Option<broadcast::Receiver<Arc<CacheEvent>>>,
+    /// `None` once the stream has nothing more to follow.
+    followed: Option<Followed>,
     /// The end of `timeoutSeconds` (`None`: no timeout).
     deadline: Option<Pin<Box<Sleep>>>,
     /// Bookmarks, when requested.
@@ -239,7 +252,7 @@ pub async fn watch(
     };
     let prefix = Registry::prefix(target.rt, target.namespace());
     let mut pending = VecDeque::new();
-    let mut live = None;
+    let mut followed = None;
     let mut bookmarks = None;
     for attempt in 0..2 {
         let cache = registry.caches().get(target.rt).await?;
@@ -251,22 +264,15 @@ pub async fn watch(
         }
         match cache.subscribe(&prefix, from) {
             Ok(subscription) => {
-                let mut chunk = BytesMut::new();
-                for event in &subscription.replay {
-                    encoder.put_event(&mut chunk, event);
-                    if chunk.len() >= CHUNK {
-                        pending.push_back(chunk.split().freeze());
-                    }
-                }
-                if !chunk.is_empty() {
-                    pending.push_back(chunk.freeze());
-                }
-                // Subscribing under the cache's lock means live events start right after
-                // the replay: nothing to skip when replaying a snapshot.
-                live = Some(subscription.live);
                 if query.allow_watch_bookmarks == Some(true) {
                     bookmarks = Some(cache.revisions());
                 }
+                followed = Some(Followed {
+                    cache,
+                    replay: subscription.replay,
+                    live: subscription.live,
+                    last: subscription.revision,
+                });
                 break;
             }
             Err(CacheError::TooOld { requested, oldest }) => {
@@ -287,7 +293,7 @@ pub async fn watch(
         encoder,
         prefix,
         pending,
-        live,
+        followed,
         deadline,
         bookmarks: bookmarks.map(Bookmarks::new),
     };
@@ -296,10 +302,25 @@ pub async fn watch(
             if let Some(line) = s.pending.pop_front() {
                 return Some((Ok::<Bytes, Infallible>(line), s));
             }
-            let live = s.live.as_mut()?;
+            let followed = s.followed.as_mut()?;
+            // What the cache had for us when we (re)subscribed, a chunk at a time, before
+            // anything live: encoded as the client takes it, not all at once.
+            if !followed.replay.is_empty() {
+                let mut chunk = BytesMut::new();
+                while chunk.len() < CHUNK {
+                    let Some(event) = followed.replay.pop_front() else {
+                        break;
+                    };
+                    s.encoder.put_event(&mut chunk, &event);
+                }
+                if !chunk.is_empty() {
+                    s.pending.push_back(chunk.freeze());
+                }
+                continue;
+            }
             let next = tokio::select! {
                 biased;
-                next = live.recv() => next,
+                next = followed.live.recv() => next,
                 () = until(&mut s.deadline) => return None,
                 revision = next_bookmark(&mut s.bookmarks) => {
                     s.pending.push_back(s.encoder.bookmark(revision));
@@ -318,28 +339,38 @@ pub async fn watch(
             loop {
                 match next {
                     Ok(event) => {
+                        followed.last = event.revision;
                         if event.key.starts_with(&s.prefix) {
                             s.encoder.put_event(&mut chunk, &event);
                         }
                     }
                     Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Lagged(missed)) => {
-                        let err = ApiError::gone(format!(
-                            "too old resource version: the watcher fell {missed} events behind"
-                        ));
-                        chunk.put_slice(&s.encoder.error(err));
-                        s.live = None;
+                    Err(TryRecvError::Lagged(_)) => {
+                        // Fallen behind the broadcast (a burst, a slow reader): carry on
+                        // from the history after the last event taken, if it still has it.
+                        match followed.cache.subscribe(&s.prefix, Some(followed.last)) {
+                            Ok(subscription) => {
+                                followed.replay = subscription.replay;
+                                followed.live = subscription.live;
+                                followed.last = subscription.revision;
+                            }
+                            Err(CacheError::TooOld { requested, oldest }) => {
+                                chunk.put_slice(&s.encoder.error(too_old(requested, oldest)));
+                                s.followed = None;
+                            }
+                            Err(CacheError::Retired) => s.followed = None,
+                        }
                         break;
                     }
                     Err(TryRecvError::Closed) => {
-                        s.live = None;
+                        s.followed = None;
                         break;
                     }
                 }
                 if chunk.len() >= CHUNK {
                     break;
                 }
-                next = live.try_recv();
+                next = followed.live.try_recv();
             }
             if !chunk.is_empty() {
                 s.pending.push_back(chunk.freeze());
@@ -504,6 +535,84 @@ mod tests {
         let cache = registry.caches().get(rt).await.expect("cache");
         cache.wait_for(Revision::new(last)).await;
         assert_eq!(next_chunk(&mut body).await, added(&["c", "d", "e"]));
+    }
+
+    /// A watch from `resourceVersion=0` on caches keeping `history` events and broadcasting
+    /// at most `broadcast` ahead; `count` configmaps are created while it is not read, then
+    /// it is read until it has `count` lines or ends.
+    async fn slow_watch(history: usize, broadcast: usize, count: usize) -> Vec<(String, String)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, store) = Registry::for_tests(dir.path()).await;
+        let registry = registry.with_caches(
+            crate::watch_cache::WatchCaches::with_history_and_broadcast(store, history, broadcast),
+        );
+        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let query = Query {
+            resource_version: Some("0".into()),
+            ..Query::default()
+        };
+        let mut body = watch(&registry, &target, &query, false)
+            .await
+            .expect("watch")
+            .into_body();
+        let mut last = String::new();
+        for i in 0..count {
+            let object = serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("cm-{i}"), "namespace": "default"},
+            }))
+            .expect("configmap");
+            let created = registry
+                .create(rt, Some("default"), object, None, false)
+                .await
+                .expect("create");
+            last = created.metadata.resource_version;
+        }
+        let cache = registry.caches().get(rt).await.expect("cache");
+        cache
+            .wait_for(Revision::new(last.parse().expect("rv")))
+            .await;
+        let mut lines = Vec::new();
+        while lines.len() < count {
+            let Some(frame) = body.frame().await else {
+                break;
+            };
+            let data = frame.expect("frame ok").into_data().expect("data");
+            for line in data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                let event: Value = serde_json::from_slice(line).expect("json line");
+                let name = match event["type"].as_str() {
+                    Some("ERROR") => event["object"]["code"].to_string(),
+                    _ => event["object"]["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                };
+                lines.push((event["type"].as_str().unwrap_or_default().to_string(), name));
+            }
+        }
+        lines
+    }
+
+    #[tokio::test]
+    async fn a_watcher_behind_the_broadcast_resumes_from_the_history() {
+        let lines = slow_watch(50, 2, 12).await;
+        let expected: Vec<(String, String)> = (0..12)
+            .map(|i| ("ADDED".to_string(), format!("cm-{i}")))
+            .collect();
+        assert_eq!(lines, expected, "every event once, in order, no error");
+    }
+
+    #[tokio::test]
+    async fn a_watcher_behind_the_history_too_gets_410() {
+        let lines = slow_watch(3, 2, 12).await;
+        assert_eq!(
+            lines.last(),
+            Some(&("ERROR".to_string(), "410".to_string())),
+            "{lines:?}"
+        );
     }
 
     #[tokio::test]

@@ -799,6 +799,13 @@ impl Registry {
         }
     }
 
+    /// This registry with `caches` instead of its own.
+    #[cfg(test)]
+    pub(crate) fn with_caches(mut self, caches: WatchCaches) -> Registry {
+        self.caches = Arc::new(caches);
+        self
+    }
+
     /// A registry on a new SQLite store in `dir`, with the system namespaces (for tests).
     #[cfg(test)]
     pub(crate) async fn for_tests(dir: &std::path::Path) -> (Registry, Arc<dyn Store>) {
