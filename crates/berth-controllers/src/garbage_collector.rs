@@ -21,7 +21,9 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
     PropagationPolicy,
 };
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
+
+use crate::store::Store;
 use serde_json::json;
 
 use crate::informer::{Change, Informers, Kind, ObjectKey};
