@@ -21,9 +21,7 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
     PropagationPolicy,
 };
-use kube::runtime::reflector::ObjectRef;
-
-use crate::store::Store;
+use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::json;
 
 use crate::informer::{Change, Informers, Kind, ObjectKey};

@@ -25,9 +25,8 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::api::Api;
 use kube::runtime::WatchStreamExt;
+use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher;
-
-pub use crate::store::Store;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 
@@ -233,36 +232,50 @@ where
     K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
     S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
 {
-    let (reader, mut writer) = crate::store::store();
+    let (reader, writer) = reflector::store();
+    let previous = reader.clone();
     tokio::spawn(async move {
-        let mut stream = watch.default_backoff().boxed();
-        while let Some(item) = stream.next().await {
-            let event = match item {
-                Ok(event) => event,
-                Err(e) => {
-                    tracing::warn!(?kind, error = %e, "watch error; retrying");
-                    continue;
-                }
-            };
-            let mut change = None;
-            writer.apply(event, |event, previous| {
-                change = change_of(kind, event, previous);
-            });
-            let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
-            for subscriber in subscribers.iter() {
-                if !subscriber.kinds.contains(&kind) {
-                    continue;
-                }
-                match (&subscriber.log, &change) {
-                    (None, _) => subscriber.wake.notify_one(),
-                    (Some(log), Some(change)) => {
-                        log.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(change.clone());
-                        subscriber.wake.notify_one();
+        // Set for each event before the reflector applies it (when the store still has the
+        // previous state), published once the reflector has: one event at a time, here.
+        let pending: Arc<Mutex<Option<Change>>> = Arc::default();
+        let noted = pending.clone();
+        let watch = watch.inspect(move |item| {
+            let change = item.as_ref().ok().and_then(|event| {
+                let old = match event {
+                    watcher::Event::Apply(object) => {
+                        previous.get(&reflector::ObjectRef::from_obj(object))
                     }
-                    (Some(_), None) => {}
+                    _ => None,
+                };
+                change_of(kind, event, old.as_deref())
+            });
+            *noted.lock().unwrap_or_else(|e| e.into_inner()) = change;
+        });
+        let mut stream = reflector::reflector(writer, watch)
+            .default_backoff()
+            .boxed();
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(_) => {
+                    let change = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
+                    for subscriber in subscribers.iter() {
+                        if !subscriber.kinds.contains(&kind) {
+                            continue;
+                        }
+                        match (&subscriber.log, &change) {
+                            (None, _) => subscriber.wake.notify_one(),
+                            (Some(log), Some(change)) => {
+                                log.lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push(change.clone());
+                                subscriber.wake.notify_one();
+                            }
+                            (Some(_), None) => {}
+                        }
+                    }
                 }
+                Err(e) => tracing::warn!(?kind, error = %e, "watch error; retrying"),
             }
         }
     });
