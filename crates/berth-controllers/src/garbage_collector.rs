@@ -10,7 +10,11 @@
 //!
 //! Watched dependents and owners: Pods, ReplicaSets, ReplicationControllers, Deployments, Jobs, CronJobs,
 //! DaemonSets, StatefulSets, ControllerRevisions, PersistentVolumeClaims, Services and
-//! EndpointSlices (the kinds with controllers today).
+//! EndpointSlices (the kinds with controllers today). The collector follows their changes
+//! (the informers' change feed) and keeps an owner → dependents graph, so a pass looks only
+//! at what changed, the dependents of owners that went, and the owners it is finalising. An
+//! owner of another kind (a ConfigMap, a Node…) is read live, and its dependents are looked
+//! at again every [`CONFIRMED_FOR`], since its departure reaches no feed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -272,6 +276,11 @@ struct Collector {
     finalizing: HashSet<ObjectKey>,
     /// Dependents to look at on the next pass.
     check: HashSet<ObjectKey>,
+    /// Dependents with an owner of a kind the collector does not follow: that owner's
+    /// departure reaches no feed, so they are looked at again every [`CONFIRMED_FOR`].
+    unwatched: HashSet<ObjectKey>,
+    /// When `unwatched` was last added to `check`.
+    rechecked: Instant,
 }
 
 impl Collector {
@@ -279,6 +288,7 @@ impl Collector {
     fn rebuild(&mut self) {
         self.graph = Graph::default();
         self.finalizing.clear();
+        self.unwatched.clear();
         for item in items(&self.informers) {
             self.note(&item.key(), Some(&item));
         }
@@ -295,8 +305,15 @@ impl Collector {
                 self.finalizing.remove(key);
             }
         }
-        if item.is_some_and(|i| !i.owners().is_empty() && i.meta().deletion_timestamp.is_none()) {
+        let dependent =
+            item.filter(|i| !i.owners().is_empty() && i.meta().deletion_timestamp.is_none());
+        if dependent.is_some() {
             self.check.insert(key.clone());
+        }
+        if dependent.is_some_and(|i| i.owners().iter().any(|o| followed_kind(o).is_none())) {
+            self.unwatched.insert(key.clone());
+        } else {
+            self.unwatched.remove(key);
         }
     }
 
@@ -472,6 +489,10 @@ impl Collector {
     async fn pass(&mut self) -> bool {
         let mut work = false;
         let mut again: HashSet<ObjectKey> = HashSet::new();
+        if !self.unwatched.is_empty() && self.rechecked.elapsed() >= CONFIRMED_FOR {
+            self.check.extend(self.unwatched.iter().cloned());
+            self.rechecked = Instant::now();
+        }
         // Owners being deleted with a finalizer that is ours.
         let finalizing: Vec<ObjectKey> = self.finalizing.iter().cloned().collect();
         for key in finalizing {
@@ -540,6 +561,8 @@ pub async fn run(client: kube::Client, informers: Informers) {
         graph: Graph::default(),
         finalizing: HashSet::new(),
         check: HashSet::new(),
+        unwatched: HashSet::new(),
+        rechecked: Instant::now(),
     };
     // Whatever the feed reported before the stores were ready is in them.
     changes.take();
@@ -549,6 +572,8 @@ pub async fn run(client: kube::Client, informers: Informers) {
         // Writes in flight show up as watch events; retry unfinished work soon regardless.
         let wait = if work {
             Duration::from_secs(2)
+        } else if !collector.unwatched.is_empty() {
+            CONFIRMED_FOR
         } else {
             Duration::from_secs(3600)
         };

@@ -82,3 +82,40 @@ fn deleting_a_replica_set_cascades_orphans_or_waits_as_asked() {
     assert!(pods(&cluster, "api").is_empty(), "dependents went first");
     assert!(!cluster.kubectl(&["get", "rs", "api"]).status.success());
 }
+
+#[test]
+fn dependents_of_an_owner_of_an_unwatched_kind_go_with_it() {
+    // The collector follows no ConfigMaps: their deletion reaches it only by looking again
+    // (every 30 s), as upstream's collector would see it through its metadata informers.
+    let cluster = Cluster::start_with(&["--disable-agent"]);
+    cluster
+        .kubectl(&["create", "configmap", "anchor", "--from-literal=k=v"])
+        .ok();
+    let uid = cluster.jsonpath(&["configmap", "anchor"], "{.metadata.uid}");
+    assert!(!uid.trim().is_empty());
+    let service = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: tied\n  ownerReferences:\n  - {{apiVersion: v1, kind: ConfigMap, name: anchor, uid: {}}}\nspec:\n  ports: [{{port: 80}}]\n",
+        uid.trim()
+    );
+    cluster.kubectl_stdin(&["apply", "-f", "-"], &service).ok();
+    // While the owner exists the dependent stays (the collector has read the owner).
+    cluster.wait_until("the service", || {
+        cluster
+            .kubectl(&["get", "service", "tied"])
+            .status
+            .success()
+            .then_some(())
+    });
+    cluster.kubectl(&["delete", "configmap", "anchor"]).ok();
+    cluster.wait_until_within(
+        std::time::Duration::from_secs(90),
+        "the service collected after its ConfigMap owner went",
+        || {
+            (!cluster
+                .kubectl(&["get", "service", "tied"])
+                .status
+                .success())
+            .then_some(())
+        },
+    );
+}

@@ -99,8 +99,9 @@ async fn from_cache(
             .filter(|c| matches_cached(options, c))
             .collect()
     };
-    let whole = query.resource_version.as_deref() == Some("0")
-        || query.resource_version_match.as_deref() == Some("NotOlderThan");
+    let rv = query.resource_version.as_deref().unwrap_or_default();
+    let whole = rv == "0"
+        || (!rv.is_empty() && query.resource_version_match.as_deref() == Some("NotOlderThan"));
     if !whole && options.limit.is_some_and(|limit| selected.len() > limit) {
         return Ok(None);
     }
