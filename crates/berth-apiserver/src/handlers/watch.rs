@@ -464,6 +464,21 @@ mod tests {
         );
     }
 
+    /// A watch of `default`'s configmaps from `resourceVersion=0`.
+    async fn configmaps_from_zero(registry: &Registry) -> Body {
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let query = Query {
+            resource_version: Some("0".into()),
+            ..Query::default()
+        };
+        watch(registry, &target, &query, false)
+            .await
+            .expect("watch")
+            .into_body()
+    }
+
     /// The lines of one body frame: (type, name) of each.
     async fn next_chunk(body: &mut Body) -> Vec<(String, String)> {
         let frame = body.frame().await.expect("body open").expect("frame ok");
@@ -506,17 +521,7 @@ mod tests {
         };
         create("a").await;
         create("b").await;
-        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
-            .expect("a resource path")
-            .expect("configmaps");
-        let query = Query {
-            resource_version: Some("0".into()),
-            ..Query::default()
-        };
-        let mut body = watch(&registry, &target, &query, false)
-            .await
-            .expect("watch")
-            .into_body();
+        let mut body = configmaps_from_zero(&registry).await;
         let added = |names: &[&str]| -> Vec<(String, String)> {
             names
                 .iter()
@@ -547,17 +552,7 @@ mod tests {
             crate::watch_cache::WatchCaches::with_history_and_broadcast(store, history, broadcast),
         );
         let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
-        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
-            .expect("a resource path")
-            .expect("configmaps");
-        let query = Query {
-            resource_version: Some("0".into()),
-            ..Query::default()
-        };
-        let mut body = watch(&registry, &target, &query, false)
-            .await
-            .expect("watch")
-            .into_body();
+        let mut body = configmaps_from_zero(&registry).await;
         let mut last = String::new();
         for i in 0..count {
             let object = serde_json::from_value(json!({
