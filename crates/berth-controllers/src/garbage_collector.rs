@@ -8,13 +8,13 @@
 //! - **Orphan**: an owner being deleted with the `orphan` finalizer has its references removed
 //!   from every dependent, then the finalizer is removed.
 //!
-//! Watched dependents and owners: Pods, ReplicaSets, ReplicationControllers, Deployments, Jobs, CronJobs,
-//! DaemonSets, StatefulSets, ControllerRevisions, PersistentVolumeClaims, Services and
-//! EndpointSlices (the kinds with controllers today). The collector follows their changes
-//! (the informers' change feed) and keeps an owner → dependents graph, so a pass looks only
-//! at what changed, the dependents of owners that went, and the owners it is finalising. An
-//! owner of another kind (a ConfigMap, a Node…) is read live, and its dependents are looked
-//! at again every [`CONFIRMED_FOR`], since its departure reaches no feed.
+//! Watched dependents and owners: every kind that can be listed, watched and deleted but
+//! Events (as upstream). Those the controllers hold typed are read from those stores, the
+//! others from the informers' metadata-only stores. The collector follows their changes (the
+//! informers' change feed) and keeps an owner → dependents graph, so a pass looks only at
+//! what changed, the dependents of owners that went, and the owners it is finalising. An
+//! owner of a kind not followed (an Event) is read live; one of a kind Berth does not serve
+//! is taken as present (its dependents are never collected on its account).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -28,43 +28,61 @@ use kube::api::{
 use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::json;
 
-use crate::informer::{Change, Informers, Kind, ObjectKey};
+use berth_api::ResourceType;
+
+use crate::informer::{Change, Informers, Kind, MetaKind, ObjectKey, Partial};
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
-/// An owner confirmed present is not read again for this long.
+/// An owner of a kind not followed that a live read found is not read again for this long.
 const CONFIRMED_FOR: Duration = Duration::from_secs(30);
 
-/// The kinds the collector follows, as owners and as dependents: their informer kind and
-/// their `apiVersion` and `kind`.
-const FOLLOWED: [(Kind, &str, &str); 12] = [
-    (Kind::Pods, "v1", "Pod"),
-    (Kind::ReplicaSets, "apps/v1", "ReplicaSet"),
-    (Kind::ReplicationControllers, "v1", "ReplicationController"),
-    (Kind::Deployments, "apps/v1", "Deployment"),
-    (Kind::Jobs, "batch/v1", "Job"),
-    (Kind::CronJobs, "batch/v1", "CronJob"),
-    (Kind::DaemonSets, "apps/v1", "DaemonSet"),
-    (Kind::StatefulSets, "apps/v1", "StatefulSet"),
-    (Kind::Revisions, "apps/v1", "ControllerRevision"),
-    (Kind::Claims, "v1", "PersistentVolumeClaim"),
-    (Kind::Services, "v1", "Service"),
-    (Kind::EndpointSlices, "discovery.k8s.io/v1", "EndpointSlice"),
+/// The typed kinds the collector follows, as owners and as dependents (the others are the
+/// informers' metadata kinds).
+const TYPED: [Kind; 16] = [
+    Kind::Pods,
+    Kind::Nodes,
+    Kind::Budgets,
+    Kind::ReplicaSets,
+    Kind::ReplicationControllers,
+    Kind::Deployments,
+    Kind::Jobs,
+    Kind::CronJobs,
+    Kind::DaemonSets,
+    Kind::StatefulSets,
+    Kind::Revisions,
+    Kind::Claims,
+    Kind::Services,
+    Kind::EndpointSlices,
+    Kind::Endpoints,
+    Kind::Namespaces,
 ];
+
+/// Every kind the collector follows.
+fn followed(informers: &Informers) -> Vec<Kind> {
+    TYPED
+        .into_iter()
+        .chain(
+            informers
+                .metadata
+                .iter()
+                .map(|(kind, _)| Kind::Metadata(*kind)),
+        )
+        .collect()
+}
 
 /// The group of an `apiVersion` ("" for the core group).
 fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
-/// The followed kind an owner reference names (any version of its group), if any.
-fn followed_kind(reference: &OwnerReference) -> Option<Kind> {
-    FOLLOWED
-        .iter()
-        .find(|(_, api_version, kind)| {
-            *kind == reference.kind && group(api_version) == group(&reference.api_version)
+/// The kind of `followed` an owner reference names (any version of its group), if any.
+fn followed_kind(followed: &[Kind], reference: &OwnerReference) -> Option<Kind> {
+    followed.iter().copied().find(|kind| {
+        kind.resource().is_some_and(|rt| {
+            rt.kind == reference.kind && rt.group == group(&reference.api_version)
         })
-        .map(|(followed, _, _)| *followed)
+    })
 }
 
 /// What the collector reads of an object: its metadata.
@@ -87,13 +105,6 @@ struct Item {
 }
 
 impl Item {
-    fn names(&self) -> (&'static str, &'static str) {
-        FOLLOWED
-            .iter()
-            .find(|(kind, _, _)| *kind == self.kind)
-            .map_or(("", ""), |(_, api_version, kind)| (*api_version, *kind))
-    }
-
     fn meta(&self) -> &ObjectMeta {
         self.object.meta()
     }
@@ -138,50 +149,63 @@ impl Item {
     }
 }
 
-/// The dynamic API of `api_version`/`kind` in `namespace`, from the catalogue.
+/// The dynamic API of `rt` in `namespace` (ignored for cluster-scoped kinds).
 fn api_for(
     client: &kube::Client,
-    api_version: &str,
-    kind: &str,
+    rt: &'static ResourceType,
     namespace: Option<&str>,
-) -> Option<Api<DynamicObject>> {
-    let rt = berth_api::catalogue::by_kind(api_version, kind)?;
+) -> Api<DynamicObject> {
     let resource = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk(rt.group, rt.version, rt.kind),
         rt.plural,
     );
-    Some(match namespace.filter(|_| rt.namespaced()) {
+    match namespace.filter(|_| rt.namespaced()) {
         Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
         None => Api::all_with(client.clone(), &resource),
-    })
+    }
+}
+
+/// The store of the metadata kind `kind`.
+fn metadata_store(informers: &Informers, kind: MetaKind) -> Option<&Store<Partial>> {
+    informers
+        .metadata
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, store)| store)
 }
 
 /// The stored object at `key`.
 fn lookup(informers: &Informers, key: &ObjectKey) -> Option<Item> {
-    fn get<K>(store: &Store<K>, key: &ObjectKey) -> Option<Arc<dyn Meta>>
+    fn get<K>(store: &Store<K>, key: &ObjectKey, dyntype: K::DynamicType) -> Option<Arc<dyn Meta>>
     where
-        K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
+        K: kube::Resource + Clone + Send + Sync + 'static,
+        K::DynamicType: Eq + std::hash::Hash + Clone,
     {
-        let mut reference = ObjectRef::new(&key.name);
+        let mut reference = ObjectRef::new_with(&key.name, dyntype);
         if let Some(namespace) = &key.namespace {
             reference = reference.within(namespace);
         }
         store.get(&reference).map(|o| o as Arc<dyn Meta>)
     }
     let object = match key.kind {
-        Kind::Pods => get(&informers.pods, key),
-        Kind::ReplicaSets => get(&informers.replicasets, key),
-        Kind::ReplicationControllers => get(&informers.replication_controllers, key),
-        Kind::Deployments => get(&informers.deployments, key),
-        Kind::Jobs => get(&informers.jobs, key),
-        Kind::CronJobs => get(&informers.cronjobs, key),
-        Kind::DaemonSets => get(&informers.daemonsets, key),
-        Kind::StatefulSets => get(&informers.statefulsets, key),
-        Kind::Revisions => get(&informers.revisions, key),
-        Kind::Claims => get(&informers.claims, key),
-        Kind::Services => get(&informers.services, key),
-        Kind::EndpointSlices => get(&informers.endpoint_slices, key),
-        _ => None,
+        Kind::Pods => get(&informers.pods, key, ()),
+        Kind::Nodes => get(&informers.nodes, key, ()),
+        Kind::Budgets => get(&informers.budgets, key, ()),
+        Kind::ReplicaSets => get(&informers.replicasets, key, ()),
+        Kind::ReplicationControllers => get(&informers.replication_controllers, key, ()),
+        Kind::Deployments => get(&informers.deployments, key, ()),
+        Kind::Jobs => get(&informers.jobs, key, ()),
+        Kind::CronJobs => get(&informers.cronjobs, key, ()),
+        Kind::DaemonSets => get(&informers.daemonsets, key, ()),
+        Kind::StatefulSets => get(&informers.statefulsets, key, ()),
+        Kind::Revisions => get(&informers.revisions, key, ()),
+        Kind::Claims => get(&informers.claims, key, ()),
+        Kind::Services => get(&informers.services, key, ()),
+        Kind::EndpointSlices => get(&informers.endpoint_slices, key, ()),
+        Kind::Endpoints => get(&informers.endpoints, key, ()),
+        Kind::Namespaces => get(&informers.namespaces, key, ()),
+        Kind::Metadata(kind) => get(metadata_store(informers, kind)?, key, kind.api_resource()),
+        Kind::Leases | Kind::Events => None,
     }?;
     Some(Item {
         kind: key.kind,
@@ -191,16 +215,19 @@ fn lookup(informers: &Informers, key: &ObjectKey) -> Option<Item> {
 
 /// Every stored object of the followed kinds.
 fn items(informers: &Informers) -> Vec<Item> {
-    fn of<K>(kind: Kind, store: &Store<K>) -> impl Iterator<Item = Item>
+    fn of<K>(kind: Kind, store: &Store<K>) -> impl Iterator<Item = Item> + '_
     where
-        K: kube::Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
+        K: kube::Resource + Clone + Send + Sync + 'static,
+        K::DynamicType: Eq + std::hash::Hash + Clone,
     {
         store.state().into_iter().map(move |object| Item {
             kind,
             object: object as Arc<dyn Meta>,
         })
     }
-    of(Kind::Pods, &informers.pods)
+    let typed = of(Kind::Pods, &informers.pods)
+        .chain(of(Kind::Nodes, &informers.nodes))
+        .chain(of(Kind::Budgets, &informers.budgets))
         .chain(of(Kind::ReplicaSets, &informers.replicasets))
         .chain(of(
             Kind::ReplicationControllers,
@@ -215,7 +242,13 @@ fn items(informers: &Informers) -> Vec<Item> {
         .chain(of(Kind::Claims, &informers.claims))
         .chain(of(Kind::Services, &informers.services))
         .chain(of(Kind::EndpointSlices, &informers.endpoint_slices))
-        .collect()
+        .chain(of(Kind::Endpoints, &informers.endpoints))
+        .chain(of(Kind::Namespaces, &informers.namespaces));
+    let partial = informers
+        .metadata
+        .iter()
+        .flat_map(|(kind, store)| of(Kind::Metadata(*kind), store));
+    typed.chain(partial).collect()
 }
 
 /// Whether an owner still exists, as far as the collector can tell.
@@ -269,6 +302,8 @@ impl Graph {
 struct Collector {
     client: kube::Client,
     informers: Informers,
+    /// The kinds followed ([`followed`]).
+    followed: Vec<Kind>,
     /// Owner uid → when a live read last found it (kinds not followed only).
     confirmed: HashMap<String, Instant>,
     graph: Graph,
@@ -276,11 +311,6 @@ struct Collector {
     finalizing: HashSet<ObjectKey>,
     /// Dependents to look at on the next pass.
     check: HashSet<ObjectKey>,
-    /// Dependents with an owner of a kind the collector does not follow: that owner's
-    /// departure reaches no feed, so they are looked at again every [`CONFIRMED_FOR`].
-    unwatched: HashSet<ObjectKey>,
-    /// When `unwatched` was last added to `check`.
-    rechecked: Instant,
 }
 
 impl Collector {
@@ -288,7 +318,6 @@ impl Collector {
     fn rebuild(&mut self) {
         self.graph = Graph::default();
         self.finalizing.clear();
-        self.unwatched.clear();
         for item in items(&self.informers) {
             self.note(&item.key(), Some(&item));
         }
@@ -309,11 +338,6 @@ impl Collector {
             item.filter(|i| !i.owners().is_empty() && i.meta().deletion_timestamp.is_none());
         if dependent.is_some() {
             self.check.insert(key.clone());
-        }
-        if dependent.is_some_and(|i| i.owners().iter().any(|o| followed_kind(o).is_none())) {
-            self.unwatched.insert(key.clone());
-        } else {
-            self.unwatched.remove(key);
         }
     }
 
@@ -345,11 +369,24 @@ impl Collector {
         reference: &OwnerReference,
         namespace: Option<&str>,
     ) -> Presence {
-        let followed = followed_kind(reference);
+        let followed = followed_kind(&self.followed, reference);
+        let rt = match followed {
+            Some(kind) => kind.resource(),
+            None => berth_api::catalogue::by_kind(&reference.api_version, &reference.kind),
+        };
+        let Some(rt) = rt else {
+            // A kind we don't know: never collect on its account.
+            return Presence::Present;
+        };
+        if rt.namespaced() && namespace.is_none() {
+            // A cluster-scoped dependent cannot have a namespaced owner: upstream takes the
+            // reference as unresolvable and never collects on its account.
+            return Presence::Present;
+        }
         if let Some(kind) = followed {
             let key = ObjectKey {
                 kind,
-                namespace: namespace.map(str::to_string),
+                namespace: namespace.filter(|_| rt.namespaced()).map(str::to_string),
                 name: reference.name.clone(),
             };
             if lookup(&self.informers, &key).is_some_and(|o| o.uid() == reference.uid) {
@@ -364,15 +401,7 @@ impl Collector {
         {
             return Presence::Present;
         }
-        let Some(api) = api_for(
-            &self.client,
-            &reference.api_version,
-            &reference.kind,
-            namespace,
-        ) else {
-            // A kind we don't know: never collect on its account.
-            return Presence::Present;
-        };
+        let api = api_for(&self.client, rt, namespace);
         match api.get(&reference.name).await {
             Ok(owner) if owner.metadata.uid.as_deref() == Some(reference.uid.as_str()) => {
                 if followed.is_none() {
@@ -387,10 +416,10 @@ impl Collector {
     }
 
     async fn delete(&self, item: &Item, policy: PropagationPolicy) {
-        let (api_version, kind) = item.names();
-        let Some(api) = api_for(&self.client, api_version, kind, item.namespace()) else {
+        let Some(rt) = item.kind.resource() else {
             return;
         };
+        let api = api_for(&self.client, rt, item.namespace());
         let params = DeleteParams {
             propagation_policy: Some(policy),
             preconditions: Some(kube::api::Preconditions {
@@ -400,7 +429,7 @@ impl Collector {
             ..DeleteParams::default()
         };
         match api.delete(item.name(), &params).await {
-            Ok(_) => tracing::info!(kind, name = item.name(), "garbage-collected"),
+            Ok(_) => tracing::info!(kind = rt.kind, name = item.name(), "garbage-collected"),
             Err(kube::Error::Api(e)) if e.code == 404 || e.code == 409 => {}
             Err(e) => tracing::warn!(name = item.name(), error = %e, "garbage-collecting"),
         }
@@ -409,10 +438,10 @@ impl Collector {
     /// Sets `field` of `item`'s metadata to `value`, guarded by its resourceVersion (a
     /// conflict is retried on a later pass, from fresher state).
     async fn set_metadata(&self, item: &Item, field: &str, value: serde_json::Value) {
-        let (api_version, kind) = item.names();
-        let Some(api) = api_for(&self.client, api_version, kind, item.namespace()) else {
+        let Some(rt) = item.kind.resource() else {
             return;
         };
+        let api = api_for(&self.client, rt, item.namespace());
         let patch = json!({"metadata": {
             field: value,
             "resourceVersion": item.meta().resource_version,
@@ -489,10 +518,6 @@ impl Collector {
     async fn pass(&mut self) -> bool {
         let mut work = false;
         let mut again: HashSet<ObjectKey> = HashSet::new();
-        if !self.unwatched.is_empty() && self.rechecked.elapsed() >= CONFIRMED_FOR {
-            self.check.extend(self.unwatched.iter().cloned());
-            self.rechecked = Instant::now();
-        }
         // Owners being deleted with a finalizer that is ours.
         let finalizing: Vec<ObjectKey> = self.finalizing.iter().cloned().collect();
         for key in finalizing {
@@ -551,18 +576,17 @@ impl Collector {
 pub async fn run(client: kube::Client, informers: Informers) {
     // Only arrivals with owners, departures and ownership changes can give the collector
     // work, and only for the objects concerned (and a departed owner's dependents).
-    let kinds: Vec<Kind> = FOLLOWED.iter().map(|(kind, _, _)| *kind).collect();
+    let kinds = followed(&informers);
     let changes = informers.changes(&kinds);
     informers.ready().await;
     let mut collector = Collector {
         client,
         informers,
+        followed: kinds,
         confirmed: HashMap::new(),
         graph: Graph::default(),
         finalizing: HashSet::new(),
         check: HashSet::new(),
-        unwatched: HashSet::new(),
-        rechecked: Instant::now(),
     };
     // Whatever the feed reported before the stores were ready is in them.
     changes.take();
@@ -572,8 +596,6 @@ pub async fn run(client: kube::Client, informers: Informers) {
         // Writes in flight show up as watch events; retry unfinished work soon regardless.
         let wait = if work {
             Duration::from_secs(2)
-        } else if !collector.unwatched.is_empty() {
-            CONFIRMED_FOR
         } else {
             Duration::from_secs(3600)
         };
@@ -652,20 +674,59 @@ mod tests {
             kind: kind.into(),
             ..Default::default()
         };
+        let followed: Vec<Kind> = TYPED
+            .into_iter()
+            .chain(MetaKind::all().into_iter().map(Kind::Metadata))
+            .collect();
+        let kind = |api_version: &str, kind: &str| {
+            followed_kind(&followed, &reference(api_version, kind))
+                .and_then(Kind::resource)
+                .map(|rt| (rt.group, rt.plural))
+        };
+        assert_eq!(kind("apps/v1", "ReplicaSet"), Some(("apps", "replicasets")));
+        assert_eq!(kind("v1", "Pod"), Some(("", "pods")));
+        assert_eq!(kind("v1", "Node"), Some(("", "nodes")));
         assert_eq!(
-            followed_kind(&reference("apps/v1", "ReplicaSet")),
-            Some(Kind::ReplicaSets)
+            kind("discovery.k8s.io/v1", "EndpointSlice"),
+            Some(("discovery.k8s.io", "endpointslices"))
         );
-        assert_eq!(followed_kind(&reference("v1", "Pod")), Some(Kind::Pods));
+        // Kinds no controller holds, by their metadata; any version of the group.
+        assert_eq!(kind("v1", "ConfigMap"), Some(("", "configmaps")));
+        assert_eq!(kind("v1", "Secret"), Some(("", "secrets")));
         assert_eq!(
-            followed_kind(&reference("discovery.k8s.io/v1", "EndpointSlice")),
-            Some(Kind::EndpointSlices)
+            kind("coordination.k8s.io/v1", "Lease"),
+            Some(("coordination.k8s.io", "leases"))
         );
-        // Another group's kind of the same name, and kinds not followed, are read live.
         assert_eq!(
-            followed_kind(&reference("example.com/v1", "ReplicaSet")),
-            None
+            kind("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+            Some(("autoscaling", "horizontalpodautoscalers"))
         );
-        assert_eq!(followed_kind(&reference("v1", "Node")), None);
+        assert_eq!(
+            kind("rbac.authorization.k8s.io/v1", "ClusterRole"),
+            Some(("rbac.authorization.k8s.io", "clusterroles"))
+        );
+        // Another group's kind of the same name, and Events, are not followed.
+        assert_eq!(kind("example.com/v1", "ReplicaSet"), None);
+        assert_eq!(kind("v1", "Event"), None);
+        assert_eq!(kind("events.k8s.io/v1", "Event"), None);
+    }
+
+    #[test]
+    fn every_kind_is_followed_once() {
+        let metadata = MetaKind::all();
+        for kind in TYPED {
+            let rt = kind.resource().expect("typed kinds are in the catalogue");
+            assert!(
+                !metadata
+                    .iter()
+                    .any(|m| (m.0.group, m.0.plural) == (rt.group, rt.plural)),
+                "{kind:?} is followed twice"
+            );
+        }
+        let mut seen = HashSet::new();
+        for m in &metadata {
+            assert!(seen.insert((m.0.group, m.0.plural)), "{m:?} twice");
+            assert!(m.0.verbs.contains(&"watch") && m.0.verbs.contains(&"delete"));
+        }
     }
 }

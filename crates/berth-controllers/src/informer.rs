@@ -5,11 +5,16 @@
 //! whose work follows single objects (the garbage collector) takes a [`Changes`] feed
 //! instead: which objects came, went, or changed their owners, finalizers or deletion, so
 //! it need not look at every object on every wake.
+//!
+//! Every other kind that can be listed, watched and deleted (but Events) is followed by its
+//! metadata only (`PartialObjectMetadata`): the garbage collector must see owners and
+//! dependents of any kind, as upstream's does with its metadata informers.
 
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
+use berth_api::ResourceType;
 use berth_client::lean::{Lean, LeanKind, unlean};
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{
@@ -23,7 +28,8 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
-use kube::api::Api;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use kube::core::PartialObjectMeta;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher;
@@ -51,7 +57,122 @@ pub enum Kind {
     Endpoints,
     Events,
     Namespaces,
+    /// A kind followed by its metadata only.
+    Metadata(MetaKind),
 }
+
+impl Kind {
+    /// The API resource of the kind's objects.
+    pub fn resource(self) -> Option<&'static ResourceType> {
+        let (api_version, kind) = match self {
+            Kind::Pods => ("v1", "Pod"),
+            Kind::Nodes => ("v1", "Node"),
+            Kind::Leases => ("coordination.k8s.io/v1", "Lease"),
+            Kind::Budgets => ("policy/v1", "PodDisruptionBudget"),
+            Kind::ReplicaSets => ("apps/v1", "ReplicaSet"),
+            Kind::ReplicationControllers => ("v1", "ReplicationController"),
+            Kind::Deployments => ("apps/v1", "Deployment"),
+            Kind::Jobs => ("batch/v1", "Job"),
+            Kind::CronJobs => ("batch/v1", "CronJob"),
+            Kind::DaemonSets => ("apps/v1", "DaemonSet"),
+            Kind::StatefulSets => ("apps/v1", "StatefulSet"),
+            Kind::Revisions => ("apps/v1", "ControllerRevision"),
+            Kind::Claims => ("v1", "PersistentVolumeClaim"),
+            Kind::Services => ("v1", "Service"),
+            Kind::EndpointSlices => ("discovery.k8s.io/v1", "EndpointSlice"),
+            Kind::Endpoints => ("v1", "Endpoints"),
+            Kind::Events => ("v1", "Event"),
+            Kind::Namespaces => ("v1", "Namespace"),
+            Kind::Metadata(kind) => return Some(kind.0),
+        };
+        berth_api::catalogue::by_kind(api_version, kind)
+    }
+}
+
+/// The kinds whose objects the typed stores hold whole (every namespace): each is followed
+/// once, typed, never again by its metadata.
+const TYPED_WHOLE: [Kind; 17] = [
+    Kind::Pods,
+    Kind::Nodes,
+    Kind::Budgets,
+    Kind::ReplicaSets,
+    Kind::ReplicationControllers,
+    Kind::Deployments,
+    Kind::Jobs,
+    Kind::CronJobs,
+    Kind::DaemonSets,
+    Kind::StatefulSets,
+    Kind::Revisions,
+    Kind::Claims,
+    Kind::Services,
+    Kind::EndpointSlices,
+    Kind::Endpoints,
+    Kind::Events,
+    Kind::Namespaces,
+];
+
+/// A kind followed by its metadata only: one of the catalogue's resources.
+#[derive(Clone, Copy)]
+pub struct MetaKind(pub &'static ResourceType);
+
+impl MetaKind {
+    /// The catalogue's kinds followed by metadata: those that can be listed, watched and
+    /// deleted, in their preferred version, but Events (as upstream's collector ignores
+    /// them: many, short-lived, never owners) and the kinds held typed.
+    pub fn all() -> Vec<MetaKind> {
+        let typed: Vec<(&str, &str)> = TYPED_WHOLE
+            .iter()
+            .filter_map(|k| k.resource())
+            .map(|rt| (rt.group, rt.plural))
+            .collect();
+        berth_api::catalogue::CATALOGUE
+            .iter()
+            .filter(|rt| {
+                ["list", "watch", "delete"]
+                    .iter()
+                    .all(|v| rt.verbs.contains(v))
+            })
+            .filter(|rt| {
+                berth_api::catalogue::preferred(rt.group, rt.plural)
+                    .is_some_and(|p| std::ptr::eq(p, *rt))
+            })
+            .filter(|rt| rt.plural != "events")
+            .filter(|rt| !typed.contains(&(rt.group, rt.plural)))
+            .map(MetaKind)
+            .collect()
+    }
+
+    /// The dynamic type of its objects.
+    pub fn api_resource(self) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(self.0.group, self.0.version, self.0.kind),
+            self.0.plural,
+        )
+    }
+}
+
+impl PartialEq for MetaKind {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0.group, self.0.plural) == (other.0.group, other.0.plural)
+    }
+}
+
+impl Eq for MetaKind {}
+
+impl Hash for MetaKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.0.group, self.0.plural).hash(state);
+    }
+}
+
+impl Debug for MetaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.qualified_plural())
+    }
+}
+
+/// An object of a kind followed by its metadata.
+pub type Partial = PartialObjectMeta<DynamicObject>;
 
 /// Where a watched object is: its kind, namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -168,6 +289,8 @@ pub struct Informers {
     /// Core v1 Events (for their expiry).
     pub events: Store<Event>,
     pub namespaces: Store<Namespace>,
+    /// The kinds followed by their metadata, each with its store.
+    pub metadata: Arc<[(MetaKind, Store<Partial>)]>,
     subscribers: Subscribers,
     /// True once every store has its first full list. (kube's `Store::wait_until_ready`
     /// wakes only one of several concurrent waiters, so it is awaited once, here.)
@@ -224,6 +347,23 @@ where
     )
 }
 
+/// A kind followed by its metadata (managedFields dropped).
+fn start_metadata(
+    client: &kube::Client,
+    kind: MetaKind,
+    subscribers: Subscribers,
+) -> Store<Partial> {
+    let resource = kind.api_resource();
+    // `Api<PartialObjectMeta<_>>` asks for metadata only (`as=PartialObjectMetadata`).
+    let api: Api<Partial> = Api::all_with(client.clone(), &resource);
+    follow_with(
+        watcher::watcher(api, watcher::Config::default()).modify(drop_managed_fields),
+        Kind::Metadata(kind),
+        subscribers,
+        resource,
+    )
+}
+
 /// Keeps a store of `watch`'s objects and wakes the kind's subscribers on every change they
 /// are interested in.
 fn follow<K, S>(watch: S, kind: Kind, subscribers: Subscribers) -> Store<K>
@@ -232,7 +372,23 @@ where
     K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
     S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
 {
-    let (reader, writer) = reflector::store();
+    follow_with(watch, kind, subscribers, K::DynamicType::default())
+}
+
+/// [`follow`] for objects of the dynamic type `dyntype`.
+fn follow_with<K, S>(
+    watch: S,
+    kind: Kind,
+    subscribers: Subscribers,
+    dyntype: K::DynamicType,
+) -> Store<K>
+where
+    K: Resource + Clone + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Send + Sync,
+    S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
+{
+    let writer = reflector::store::Writer::new(dyntype.clone());
+    let reader = writer.as_reader();
     let previous = reader.clone();
     tokio::spawn(async move {
         // Set for each event before the reflector applies it (when the store still has the
@@ -242,9 +398,9 @@ where
         let watch = watch.inspect(move |item| {
             let change = item.as_ref().ok().and_then(|event| {
                 let old = match event {
-                    watcher::Event::Apply(object) => {
-                        previous.get(&reflector::ObjectRef::from_obj(object))
-                    }
+                    watcher::Event::Apply(object) => previous.get(
+                        &reflector::ObjectRef::from_obj_with(object, dyntype.clone()),
+                    ),
                     _ => None,
                 };
                 change_of(kind, event, old.as_deref())
@@ -359,6 +515,10 @@ impl Informers {
                 Kind::Namespaces,
                 subscribers.clone(),
             ),
+            metadata: MetaKind::all()
+                .into_iter()
+                .map(|kind| (kind, start_metadata(client, kind, subscribers.clone())))
+                .collect(),
             subscribers,
             ready,
         };

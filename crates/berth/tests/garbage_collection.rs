@@ -1,6 +1,6 @@
 //! End-to-end: a ReplicaSet's pods and `kubectl delete --cascade=background|foreground|orphan`,
 //! with the garbage collector and the ReplicaSet controller (adoption of orphans) on simulated
-//! nodes.
+//! nodes; owners and dependents of kinds without a controller (ConfigMaps, Secrets, Nodes).
 
 mod support;
 
@@ -83,39 +83,129 @@ fn deleting_a_replica_set_cascades_orphans_or_waits_as_asked() {
     assert!(!cluster.kubectl(&["get", "rs", "api"]).status.success());
 }
 
+/// A `kind` named `name` owned by the ConfigMap, Deployment or Node `owner` (`owner_kind`).
+fn owned(kind: &str, name: &str, owner_kind: &str, owner: &str, uid: &str, blocks: bool) -> String {
+    let api_version = if owner_kind == "Deployment" {
+        "apps/v1"
+    } else {
+        "v1"
+    };
+    let body = match kind {
+        "Service" => "spec:\n  ports: [{port: 80}]\n",
+        _ => "data: {k: djE=}\n",
+    };
+    format!(
+        "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  ownerReferences:\n  - {{apiVersion: {api_version}, kind: {owner_kind}, name: {owner}, uid: {uid}, blockOwnerDeletion: {blocks}}}\n{body}"
+    )
+}
+
+fn uid(cluster: &Cluster, what: &[&str]) -> String {
+    let uid = cluster.jsonpath(what, "{.metadata.uid}").trim().to_string();
+    assert!(!uid.is_empty(), "{what:?} has a uid");
+    uid
+}
+
+fn exists(cluster: &Cluster, kind: &str, name: &str) -> bool {
+    cluster.kubectl(&["get", kind, name]).status.success()
+}
+
 #[test]
-fn dependents_of_an_owner_of_an_unwatched_kind_go_with_it() {
-    // The collector follows no ConfigMaps: their deletion reaches it only by looking again
-    // (every 30 s), as upstream's collector would see it through its metadata informers.
+fn owners_and_dependents_of_any_kind_are_collected() {
+    // ConfigMaps, Secrets and Nodes have no controller in Berth: the collector follows them
+    // by their metadata, as upstream's does every kind.
     let cluster = Cluster::start_with(&["--disable-agent"]);
+
+    // Foreground on a ConfigMap: its dependents go first, then the ConfigMap (kubectl waits).
     cluster
         .kubectl(&["create", "configmap", "anchor", "--from-literal=k=v"])
         .ok();
-    let uid = cluster.jsonpath(&["configmap", "anchor"], "{.metadata.uid}");
-    assert!(!uid.trim().is_empty());
-    let service = format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: tied\n  ownerReferences:\n  - {{apiVersion: v1, kind: ConfigMap, name: anchor, uid: {}}}\nspec:\n  ports: [{{port: 80}}]\n",
-        uid.trim()
+    let anchor = uid(&cluster, &["configmap", "anchor"]);
+    let dependents = owned("Secret", "tied", "ConfigMap", "anchor", &anchor, true)
+        + "---\n"
+        + &owned("Service", "tied", "ConfigMap", "anchor", &anchor, false);
+    cluster
+        .kubectl_stdin(&["apply", "-f", "-"], &dependents)
+        .ok();
+    cluster
+        .kubectl(&[
+            "delete",
+            "configmap",
+            "anchor",
+            "--cascade=foreground",
+            "--timeout=60s",
+        ])
+        .ok();
+    assert!(!exists(&cluster, "configmap", "anchor"));
+    assert!(
+        !exists(&cluster, "secret", "tied"),
+        "the blocking dependent went first"
     );
-    cluster.kubectl_stdin(&["apply", "-f", "-"], &service).ok();
-    // While the owner exists the dependent stays (the collector has read the owner).
-    cluster.wait_until("the service", || {
-        cluster
-            .kubectl(&["get", "service", "tied"])
-            .status
-            .success()
+    cluster.wait_until("the service collected", || {
+        (!exists(&cluster, "service", "tied")).then_some(())
+    });
+
+    // Orphan on a ConfigMap: its dependent stays, without the reference.
+    cluster
+        .kubectl(&["create", "configmap", "keep", "--from-literal=k=v"])
+        .ok();
+    let keep = uid(&cluster, &["configmap", "keep"]);
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &owned("Secret", "kept", "ConfigMap", "keep", &keep, true),
+        )
+        .ok();
+    cluster
+        .kubectl(&[
+            "delete",
+            "configmap",
+            "keep",
+            "--cascade=orphan",
+            "--timeout=60s",
+        ])
+        .ok();
+    assert!(!exists(&cluster, "configmap", "keep"));
+    let owners = cluster.jsonpath(&["secret", "kept"], "{.metadata.ownerReferences}");
+    assert_eq!(owners.trim(), "", "the secret stays, orphaned");
+
+    // Background (kubectl's default): a Secret owned by a Deployment, and a ConfigMap owned
+    // by a Node (a cluster-scoped owner), go soon after their owners.
+    cluster
+        .kubectl(&[
+            "create",
+            "deployment",
+            "web",
+            "--image=registry.invalid/app:1",
+            "--replicas=0",
+        ])
+        .ok();
+    let web = uid(&cluster, &["deployment", "web"]);
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &owned("Secret", "web-config", "Deployment", "web", &web, false),
+        )
+        .ok();
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            "apiVersion: v1\nkind: Node\nmetadata: {name: gc-node}\n",
+        )
+        .ok();
+    let node = uid(&cluster, &["node", "gc-node"]);
+    cluster
+        .kubectl_stdin(
+            &["apply", "-f", "-"],
+            &owned("ConfigMap", "node-config", "Node", "gc-node", &node, false),
+        )
+        .ok();
+    // While the owners exist the dependents stay.
+    cluster.kubectl(&["get", "secret", "web-config"]).ok();
+    cluster.kubectl(&["get", "configmap", "node-config"]).ok();
+    cluster.kubectl(&["delete", "deployment", "web"]).ok();
+    cluster.kubectl(&["delete", "node", "gc-node"]).ok();
+    cluster.wait_until("the dependents collected", || {
+        (!exists(&cluster, "secret", "web-config") && !exists(&cluster, "configmap", "node-config"))
             .then_some(())
     });
-    cluster.kubectl(&["delete", "configmap", "anchor"]).ok();
-    cluster.wait_until_within(
-        std::time::Duration::from_secs(90),
-        "the service collected after its ConfigMap owner went",
-        || {
-            (!cluster
-                .kubectl(&["get", "service", "tied"])
-                .status
-                .success())
-            .then_some(())
-        },
-    );
 }

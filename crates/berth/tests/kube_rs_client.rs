@@ -99,6 +99,25 @@ async fn kube_rs_crud_apply_and_watcher() {
     names.sort();
     assert_eq!(names, vec!["a", "b"]);
 
+    // Metadata only (`as=PartialObjectMetadata[List]`), as metadata informers ask.
+    let partial = api.get_metadata("a").await.expect("get metadata");
+    assert_eq!(
+        partial.types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata")
+    );
+    assert_eq!(partial.metadata.uid, created.metadata.uid);
+    let partials = api
+        .list_metadata(&ListParams::default().labels("app=kube-rs"))
+        .await
+        .expect("list metadata");
+    let mut names: Vec<String> = partials
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a", "b"]);
+
     // The runtime watcher: initial list, then live events. The writer starts only once the
     // initial list is done, so both of its changes arrive as live events.
     let stream = watcher(

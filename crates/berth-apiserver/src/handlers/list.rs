@@ -1,4 +1,5 @@
-//! `GET` of a collection: selectors, `limit`/`continue`, as a `<Kind>List` or a Table.
+//! `GET` of a collection: selectors, `limit`/`continue`, as a `<Kind>List`, a Table or a
+//! `PartialObjectMetadataList`.
 //!
 //! Served from the watch cache when it can be: no continue token, and the matching objects fit
 //! in `limit` — or any `limit` for `resourceVersion=0` and `resourceVersionMatch=NotOlderThan`,
@@ -21,6 +22,7 @@ use berth_store::Revision;
 use bytes::{BufMut, BytesMut};
 use serde_json::json;
 
+use super::shape::{METADATA_API_VERSION, Shape, metadata_of};
 use super::{Query, json};
 use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
@@ -108,13 +110,26 @@ async fn from_cache(
     Ok(Some((selected, revision)))
 }
 
-/// A `<Kind>List` written from already-serialised items.
-fn list_response(target: &Target, items: &[&[u8]], metadata: serde_json::Value) -> Response {
-    let head = json!({
-        "kind": format!("{}List", target.rt.kind),
-        "apiVersion": target.rt.group_version().api_version(),
-        "metadata": metadata,
-    })
+/// A `<Kind>List` (or, for metadata, a `PartialObjectMetadataList`) written from
+/// already-serialised items.
+fn list_response(
+    target: &Target,
+    shape: Shape,
+    items: &[&[u8]],
+    metadata: serde_json::Value,
+) -> Response {
+    let head = match shape {
+        Shape::Metadata => json!({
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": METADATA_API_VERSION,
+            "metadata": metadata,
+        }),
+        _ => json!({
+            "kind": format!("{}List", target.rt.kind),
+            "apiVersion": target.rt.group_version().api_version(),
+            "metadata": metadata,
+        }),
+    }
     .to_string();
     let mut body =
         BytesMut::with_capacity(head.len() + items.iter().map(|i| i.len() + 1).sum::<usize>() + 16);
@@ -140,22 +155,30 @@ pub async fn list(
     registry: &Registry,
     target: &Target,
     query: &Query,
-    as_table: bool,
+    shape: Shape,
 ) -> Result<Response, ApiError> {
     let options = options(query)?;
     let include = IncludeObject::parse(query.include_object.as_deref());
     if let Some((cached, revision)) = from_cache(registry, target, query, &options).await? {
         let rv = revision.to_string();
-        if as_table {
+        if shape == Shape::Table {
             let objects = cached
                 .iter()
                 .map(|c| c.object().map(std::borrow::Cow::into_owned))
                 .collect::<Result<Vec<Object>, _>>()?;
             return Ok(json(200, &table(target.rt, &objects, include, &rv, None)));
         }
-        let items: Vec<&[u8]> = cached.iter().map(|c| c.json.as_ref()).collect();
+        let partial: Vec<Vec<u8>> = match shape {
+            Shape::Metadata => cached.iter().map(|c| metadata_of(&c.json)).collect(),
+            _ => Vec::new(),
+        };
+        let items: Vec<&[u8]> = match shape {
+            Shape::Metadata => partial.iter().map(Vec::as_slice).collect(),
+            _ => cached.iter().map(|c| c.json.as_ref()).collect(),
+        };
         return Ok(list_response(
             target,
+            shape,
             &items,
             json!({"resourceVersion": rv}),
         ));
@@ -164,7 +187,7 @@ pub async fn list(
         .list(target.rt, target.namespace(), &options)
         .await?;
     let rv = result.revision.to_string();
-    if as_table {
+    if shape == Shape::Table {
         return Ok(json(
             200,
             &table(
@@ -183,7 +206,14 @@ pub async fn list(
     if let Some(remaining) = result.remaining {
         metadata["remainingItemCount"] = json!(remaining);
     }
-    let encoded: Vec<Vec<u8>> = result.items.iter().map(Object::to_json).collect();
+    let encoded: Vec<Vec<u8>> = result
+        .items
+        .iter()
+        .map(|object| match shape {
+            Shape::Metadata => metadata_of(&object.to_json()),
+            _ => object.to_json(),
+        })
+        .collect();
     let items: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
-    Ok(list_response(target, &items, metadata))
+    Ok(list_response(target, shape, &items, metadata))
 }

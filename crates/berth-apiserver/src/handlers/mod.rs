@@ -11,6 +11,7 @@ mod node_proxy;
 mod patch;
 mod review;
 mod scale;
+mod shape;
 mod token_request;
 mod update;
 mod watch;
@@ -73,15 +74,6 @@ impl Query {
     pub fn dry_run(&self) -> bool {
         self.dry_run.as_deref() == Some("All")
     }
-}
-
-/// Whether the client asked for a `Table` (kubectl's human-readable `get`).
-pub fn wants_table(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("as=Table"))
 }
 
 /// A JSON response; objects are serialised as they are (no `Value` tree in between).
@@ -371,13 +363,13 @@ pub async fn dispatch(
     if target.rt.group.is_empty() && target.rt.plural == "bindings" {
         return Box::pin(binding::bind(registry, &target, method, headers, body)).await;
     }
-    let table = wants_table(headers);
+    let shape = shape::shape(headers);
     match (method.clone(), target.name.is_some()) {
-        (Method::GET, true) => Box::pin(get::get(registry, &target, &query, table)).await,
+        (Method::GET, true) => Box::pin(get::get(registry, &target, &query, shape)).await,
         (Method::GET, false) if query.is_watch() => {
-            Box::pin(watch::watch(registry, &target, &query, table)).await
+            Box::pin(watch::watch(registry, &target, &query, shape)).await
         }
-        (Method::GET, false) => Box::pin(list::list(registry, &target, &query, table)).await,
+        (Method::GET, false) => Box::pin(list::list(registry, &target, &query, shape)).await,
         (Method::POST, false) => {
             Box::pin(create::create(registry, &target, &query, headers, body)).await
         }

@@ -34,6 +34,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::Query;
 use super::list::{matches_cached, options, wanted_revision};
+use super::shape::{Shape, metadata_of};
 use crate::registry::{ListOptions, Registry};
 use crate::routes::Target;
 use crate::status::ApiError;
@@ -44,8 +45,20 @@ struct Encoder {
     rt: &'static ResourceType,
     options: ListOptions,
     as_table: Option<IncludeObject>,
+    /// Each event's object as its `PartialObjectMetadata`.
+    metadata_only: bool,
     /// Events at or before this revision were already seen by the client.
     after: Option<Revision>,
+}
+
+/// Appends the line of a `kind` event of the serialised `object` to `out`.
+fn splice(out: &mut BytesMut, kind: &str, object: &[u8]) {
+    out.reserve(object.len() + 32);
+    out.put_slice(b"{\"type\":\"");
+    out.put_slice(kind.as_bytes());
+    out.put_slice(b"\",\"object\":");
+    out.put_slice(object);
+    out.put_slice(b"}\n");
 }
 
 impl Encoder {
@@ -65,15 +78,9 @@ impl Encoder {
                 )),
                 Err(err) => out.put_slice(&self.error(err)),
             },
-            None => {
-                // The object is already serialised: splice it in.
-                out.reserve(object.json.len() + 32);
-                out.put_slice(b"{\"type\":\"");
-                out.put_slice(kind.as_bytes());
-                out.put_slice(b"\",\"object\":");
-                out.put_slice(&object.json);
-                out.put_slice(b"}\n");
-            }
+            None if self.metadata_only => splice(out, kind, &metadata_of(&object.json)),
+            // The object is already serialised: splice it in.
+            None => splice(out, kind, &object.json),
         }
     }
 
@@ -229,7 +236,7 @@ pub async fn watch(
     registry: &Registry,
     target: &Target,
     query: &Query,
-    as_table: bool,
+    shape: Shape,
 ) -> Result<Response, ApiError> {
     let mut list_options = options(query)?;
     list_options.limit = None;
@@ -247,7 +254,9 @@ pub async fn watch(
     let encoder = Encoder {
         rt: target.rt,
         options: list_options,
-        as_table: as_table.then(|| IncludeObject::parse(query.include_object.as_deref())),
+        as_table: (shape == Shape::Table)
+            .then(|| IncludeObject::parse(query.include_object.as_deref())),
+        metadata_only: shape == Shape::Metadata,
         after: from,
     };
     let prefix = Registry::prefix(target.rt, target.namespace());
@@ -409,7 +418,7 @@ mod tests {
         };
         tokio::time::pause();
         let start = Instant::now();
-        let response = watch(&registry, &target, &query, false)
+        let response = watch(&registry, &target, &query, Shape::Objects)
             .await
             .expect("watch");
         (response.into_body(), start, (registry, store, dir))
@@ -464,8 +473,8 @@ mod tests {
         );
     }
 
-    /// A watch of `default`'s configmaps from `resourceVersion=0`.
-    async fn configmaps_from_zero(registry: &Registry) -> Body {
+    /// A watch of `default`'s configmaps from `resourceVersion=0`, in `shape`.
+    async fn configmaps_from_zero(registry: &Registry, shape: Shape) -> Body {
         let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
             .expect("a resource path")
             .expect("configmaps");
@@ -473,7 +482,7 @@ mod tests {
             resource_version: Some("0".into()),
             ..Query::default()
         };
-        watch(registry, &target, &query, false)
+        watch(registry, &target, &query, shape)
             .await
             .expect("watch")
             .into_body()
@@ -521,7 +530,7 @@ mod tests {
         };
         create("a").await;
         create("b").await;
-        let mut body = configmaps_from_zero(&registry).await;
+        let mut body = configmaps_from_zero(&registry, Shape::Objects).await;
         let added = |names: &[&str]| -> Vec<(String, String)> {
             names
                 .iter()
@@ -542,6 +551,35 @@ mod tests {
         assert_eq!(next_chunk(&mut body).await, added(&["c", "d", "e"]));
     }
 
+    #[tokio::test]
+    async fn a_metadata_watch_sends_partial_object_metadata() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
+        let object = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "default", "finalizers": ["example.com/f"]},
+            "data": {"secret": "value"},
+        }))
+        .expect("configmap");
+        registry
+            .create(rt, Some("default"), object, None, false)
+            .await
+            .expect("create");
+        let mut body = configmaps_from_zero(&registry, Shape::Metadata).await;
+        let frame = body.frame().await.expect("body open").expect("frame ok");
+        let data = frame.into_data().expect("data");
+        let event: Value = serde_json::from_slice(&data).expect("one json line");
+        assert_eq!(event["type"], "ADDED");
+        let object = &event["object"];
+        assert_eq!(object["kind"], "PartialObjectMetadata");
+        assert_eq!(object["apiVersion"], "meta.k8s.io/v1");
+        assert_eq!(object["metadata"]["name"], "a");
+        assert_eq!(object["metadata"]["finalizers"], json!(["example.com/f"]));
+        assert!(object["metadata"]["uid"].is_string());
+        assert!(object.get("data").is_none(), "metadata only: {object}");
+    }
+
     /// A watch from `resourceVersion=0` on caches keeping `history` events and broadcasting
     /// at most `broadcast` ahead; `count` configmaps are created while it is not read, then
     /// it is read until it has `count` lines or ends.
@@ -552,7 +590,7 @@ mod tests {
             crate::watch_cache::WatchCaches::with_history_and_broadcast(store, history, broadcast),
         );
         let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
-        let mut body = configmaps_from_zero(&registry).await;
+        let mut body = configmaps_from_zero(&registry, Shape::Objects).await;
         let mut last = String::new();
         for i in 0..count {
             let object = serde_json::from_value(json!({
