@@ -109,15 +109,29 @@ impl ApiError {
         name: &str,
         causes: Vec<(String, String, &'static str)>,
     ) -> ApiError {
+        ApiError::invalid_kind(rt.group, rt.kind, name, causes)
+    }
+
+    /// [`ApiError::invalid`] for an object of any kind (`ListOptions`, `DeleteOptions`…).
+    pub fn invalid_kind(
+        group: &str,
+        kind: &str,
+        name: &str,
+        causes: Vec<(String, String, &'static str)>,
+    ) -> ApiError {
         let summary: Vec<String> = causes.iter().map(|(f, m, _)| format!("{f}: {m}")).collect();
-        let message = format!("{} \"{name}\" is invalid: {}", rt.kind, summary.join(", "));
+        let qualified = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
+        let message = format!("{qualified} \"{name}\" is invalid: {}", summary.join(", "));
         let causes: Vec<Value> = causes
             .into_iter()
             .map(|(field, message, reason)| json!({"reason": reason, "message": message, "field": field}))
             .collect();
-        ApiError::new(422, "Invalid", message).with_details(
-            json!({"name": name, "group": rt.group, "kind": rt.kind, "causes": causes}),
-        )
+        ApiError::new(422, "Invalid", message)
+            .with_details(json!({"name": name, "group": group, "kind": kind, "causes": causes}))
     }
 
     /// 422 for a patch that cannot be applied to the object.

@@ -155,6 +155,40 @@ fn unknown_paths_and_verbs() {
     );
     let run = cluster.kubectl(&["get", "cm", "-l", "app in web"]).failed();
     assert!(run.stderr.contains("unable to parse"), "{}", run.stderr);
+    // resourceVersionMatch as upstream validates it: 422 on ListOptions, naming the rule.
+    for (query, rule) in [
+        (
+            "resourceVersionMatch=NotOlderThan",
+            "resourceVersionMatch is forbidden unless resourceVersion is provided",
+        ),
+        (
+            "resourceVersion=0&resourceVersionMatch=Exact",
+            "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+        ),
+        (
+            "resourceVersion=1&resourceVersionMatch=Newest",
+            "Unsupported value: \"Newest\"",
+        ),
+        (
+            "watch=true&resourceVersion=1&resourceVersionMatch=NotOlderThan",
+            "forbidden for watch unless sendInitialEvents is provided",
+        ),
+    ] {
+        let path = format!("/api/v1/namespaces/default/configmaps?{query}");
+        let run = cluster.kubectl(&["get", "--raw", &path]).failed();
+        assert!(
+            run.stderr.contains("The ListOptions \"\" is invalid") && run.stderr.contains(rule),
+            "{query}: {}",
+            run.stderr
+        );
+    }
+    cluster
+        .kubectl(&[
+            "get",
+            "--raw",
+            "/api/v1/namespaces/default/configmaps?resourceVersion=0&resourceVersionMatch=NotOlderThan",
+        ])
+        .ok();
 }
 
 #[test]

@@ -30,7 +30,82 @@ use crate::status::ApiError;
 use crate::table::{IncludeObject, table};
 use crate::watch_cache::Cached;
 
+/// Upstream's `ValidateListOptions` of `resourceVersionMatch`: a 422 on `ListOptions` naming
+/// each rule broken.
+pub fn check_version_match(query: &Query) -> Result<(), ApiError> {
+    let Some(matching) = query
+        .resource_version_match
+        .as_deref()
+        .filter(|m| !m.is_empty())
+    else {
+        return Ok(());
+    };
+    let rv = query.resource_version.as_deref().unwrap_or_default();
+    let field = || "resourceVersionMatch".to_string();
+    let mut causes = Vec::new();
+    let forbidden = |message: &str| {
+        (
+            field(),
+            format!("Forbidden: {message}"),
+            "FieldValueForbidden",
+        )
+    };
+    if query.is_watch() {
+        if query.send_initial_events.is_none() {
+            causes.push(forbidden(
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ));
+        }
+        if matching != "NotOlderThan" {
+            causes.push((
+                field(),
+                format!("Unsupported value: {matching:?}: supported values: \"NotOlderThan\""),
+                "FieldValueNotSupported",
+            ));
+        }
+    } else {
+        if rv.is_empty() {
+            causes.push(forbidden(
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ));
+        }
+        if matching != "Exact" && matching != "NotOlderThan" {
+            causes.push((
+                field(),
+                format!(
+                    "Unsupported value: {matching:?}: supported values: \"Exact\", \"NotOlderThan\", \"\""
+                ),
+                "FieldValueNotSupported",
+            ));
+        }
+        if matching == "Exact" && rv == "0" {
+            causes.push(forbidden(
+                "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+            ));
+        }
+    }
+    if query
+        .continue_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty())
+    {
+        causes.push(forbidden(
+            "resourceVersionMatch is forbidden when continue is provided",
+        ));
+    }
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid_kind(
+        "meta.k8s.io",
+        "ListOptions",
+        "",
+        causes,
+    ))
+}
+
 pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
+    check_version_match(query)?;
     Ok(ListOptions {
         labels: LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default())
             .map_err(|e| ApiError::bad_request(format!("unable to parse labelSelector: {e}")))?,

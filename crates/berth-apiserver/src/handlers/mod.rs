@@ -48,6 +48,7 @@ pub struct Query {
     pub continue_token: Option<String>,
     pub include_object: Option<String>,
     pub allow_watch_bookmarks: Option<bool>,
+    pub send_initial_events: Option<bool>,
     pub dry_run: Option<String>,
     pub field_validation: Option<String>,
     pub field_manager: Option<String>,
