@@ -185,9 +185,9 @@ pub struct ObjectKey {
 /// What a [`Changes`] feed reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// An object arrived with owners, finalizers or a deletion timestamp; or changed its uid,
+    /// An object arrived with owners, finalizers or a deletion timestamp; or changed its
     /// ownerReferences, finalizers or deletionTimestamp; or went (`gone`, with the uid it
-    /// had). An arrival with none of those is not reported: it can neither lose an owner nor
+    /// had; also when another object took its name without its deletion being seen). An arrival with none of those is not reported: it can neither lose an owner nor
     /// be waiting for one. The store already holds the object's new state when this is read.
     Object {
         key: ObjectKey,
@@ -243,10 +243,14 @@ fn change_of<K: Resource>(
     match event {
         watcher::Event::Apply(new) => {
             let new_meta = new.meta();
+            if let Some(old) = previous.filter(|old| old.meta().uid != new_meta.uid) {
+                // Another object under the same name, its predecessor's departure unseen:
+                // report that departure (whoever reads the feed looks the name up afresh).
+                return Some(object(old, true));
+            }
             let interesting = match previous.map(Resource::meta) {
                 Some(old) => {
-                    old.uid != new_meta.uid
-                        || old.owner_references != new_meta.owner_references
+                    old.owner_references != new_meta.owner_references
                         || old.finalizers != new_meta.finalizers
                         || old.deletion_timestamp != new_meta.deletion_timestamp
                 }
@@ -687,9 +691,10 @@ mod tests {
         let mut deleting = plain.clone();
         deleting.metadata.deletion_timestamp = Some(Time(jiff::Timestamp::UNIX_EPOCH));
         assert_eq!(change(&Apply(deleting), Some(&plain)), reported("a", false));
+        // A new object under the name: the old one's departure, by its uid.
         assert_eq!(
             change(&Apply(pod("b", None)), Some(&plain)),
-            reported("b", false)
+            reported("a", true)
         );
 
         // Departures, owned or not; a finished list is a relist.
