@@ -173,6 +173,14 @@ fn unknown_paths_and_verbs() {
             "watch=true&resourceVersion=1&resourceVersionMatch=NotOlderThan",
             "forbidden for watch unless sendInitialEvents is provided",
         ),
+        (
+            "watch=true&sendInitialEvents=true",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ),
+        (
+            "sendInitialEvents=true",
+            "sendInitialEvents is forbidden for list",
+        ),
     ] {
         let path = format!("/api/v1/namespaces/default/configmaps?{query}");
         let run = cluster.kubectl(&["get", "--raw", &path]).failed();

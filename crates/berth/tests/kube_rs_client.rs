@@ -168,4 +168,29 @@ async fn kube_rs_crud_apply_and_watcher() {
         }
     }
     writer.await.expect("writer");
+
+    // A streaming list (`sendInitialEvents=true`): the state as ADDED events, then the
+    // bookmark that ends them.
+    let stream = watcher(
+        api.clone(),
+        watcher::Config::default()
+            .labels("app=kube-rs")
+            .streaming_lists(),
+    );
+    let mut stream = Box::pin(stream);
+    let mut streamed = Vec::new();
+    loop {
+        let event = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("initial events in time")
+            .expect("stream open")
+            .expect("no watch error");
+        match event {
+            watcher::Event::InitApply(cm) => streamed.extend(cm.metadata.name),
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    streamed.sort();
+    assert_eq!(streamed, vec!["a", "b"]);
 }

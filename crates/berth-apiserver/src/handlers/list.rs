@@ -30,68 +30,88 @@ use crate::status::ApiError;
 use crate::table::{IncludeObject, table};
 use crate::watch_cache::Cached;
 
-/// Upstream's `ValidateListOptions` of `resourceVersionMatch`: a 422 on `ListOptions` naming
-/// each rule broken.
+/// Upstream's `ValidateListOptions` of `resourceVersionMatch` and `sendInitialEvents` (with
+/// watch-lists enabled): a 422 on `ListOptions` naming each rule broken.
 pub fn check_version_match(query: &Query) -> Result<(), ApiError> {
-    let Some(matching) = query
+    let matching = query
         .resource_version_match
         .as_deref()
-        .filter(|m| !m.is_empty())
-    else {
-        return Ok(());
-    };
+        .filter(|m| !m.is_empty());
     let rv = query.resource_version.as_deref().unwrap_or_default();
-    let field = || "resourceVersionMatch".to_string();
+    let continues = query
+        .continue_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty());
     let mut causes = Vec::new();
-    let forbidden = |message: &str| {
+    let forbidden = |field: &str, message: &str| {
         (
-            field(),
+            field.to_string(),
             format!("Forbidden: {message}"),
             "FieldValueForbidden",
         )
     };
+    let not_supported = |value: &str, supported: &str| {
+        (
+            "resourceVersionMatch".to_string(),
+            format!("Unsupported value: {value:?}: supported values: {supported}"),
+            "FieldValueNotSupported",
+        )
+    };
+    const MATCH: &str = "resourceVersionMatch";
     if query.is_watch() {
-        if query.send_initial_events.is_none() {
+        if query.send_initial_events.is_some() && matching != Some("NotOlderThan") {
             causes.push(forbidden(
-                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                MATCH,
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
             ));
         }
-        if matching != "NotOlderThan" {
-            causes.push((
-                field(),
-                format!("Unsupported value: {matching:?}: supported values: \"NotOlderThan\""),
-                "FieldValueNotSupported",
-            ));
+        if let Some(matching) = matching {
+            if query.send_initial_events.is_none() {
+                causes.push(forbidden(
+                    MATCH,
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                ));
+            }
+            if matching != "NotOlderThan" {
+                causes.push(not_supported(matching, "\"NotOlderThan\""));
+            }
+            if continues {
+                causes.push(forbidden(
+                    MATCH,
+                    "resourceVersionMatch is forbidden when continue is provided",
+                ));
+            }
         }
     } else {
-        if rv.is_empty() {
+        if let Some(matching) = matching {
+            if rv.is_empty() {
+                causes.push(forbidden(
+                    MATCH,
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                ));
+            }
+            if continues {
+                causes.push(forbidden(
+                    MATCH,
+                    "resourceVersionMatch is forbidden when continue is provided",
+                ));
+            }
+            if matching != "Exact" && matching != "NotOlderThan" {
+                causes.push(not_supported(matching, "\"Exact\", \"NotOlderThan\", \"\""));
+            }
+            if matching == "Exact" && rv == "0" {
+                causes.push(forbidden(
+                    MATCH,
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                ));
+            }
+        }
+        if query.send_initial_events.is_some() {
             causes.push(forbidden(
-                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                "sendInitialEvents",
+                "sendInitialEvents is forbidden for list",
             ));
         }
-        if matching != "Exact" && matching != "NotOlderThan" {
-            causes.push((
-                field(),
-                format!(
-                    "Unsupported value: {matching:?}: supported values: \"Exact\", \"NotOlderThan\", \"\""
-                ),
-                "FieldValueNotSupported",
-            ));
-        }
-        if matching == "Exact" && rv == "0" {
-            causes.push(forbidden(
-                "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
-            ));
-        }
-    }
-    if query
-        .continue_token
-        .as_deref()
-        .is_some_and(|t| !t.is_empty())
-    {
-        causes.push(forbidden(
-            "resourceVersionMatch is forbidden when continue is provided",
-        ));
     }
     if causes.is_empty() {
         return Ok(());

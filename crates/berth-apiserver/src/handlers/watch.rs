@@ -160,6 +160,20 @@ struct State {
     deadline: Option<Pin<Box<Sleep>>>,
     /// Bookmarks, when requested.
     bookmarks: Option<Bookmarks>,
+    /// For a watch-list: the revision of the initial events, to be marked by a bookmark
+    /// once they are sent.
+    initial_events_end: Option<Revision>,
+}
+
+/// Where a watch starts.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// With the current state, as ADDED events.
+    State,
+    /// After this revision, from the cache's history.
+    After(Revision),
+    /// With the changes from now on only.
+    Now,
 }
 
 /// When the next bookmark is due. One timer for the stream's life: an event only notes the
@@ -226,6 +240,21 @@ impl Encoder {
             }),
         )
     }
+
+    /// The bookmark that ends a watch-list's initial events (`k8s.io/initial-events-end`).
+    fn initial_events_end(&self, revision: Revision) -> Bytes {
+        self.raw(
+            "BOOKMARK",
+            json!({
+                "kind": self.rt.kind,
+                "apiVersion": self.rt.group_version().api_version(),
+                "metadata": {
+                    "resourceVersion": revision.to_string(),
+                    "annotations": {"k8s.io/initial-events-end": "true"},
+                },
+            }),
+        )
+    }
 }
 
 fn too_old(requested: Revision, oldest: Revision) -> ApiError {
@@ -241,7 +270,7 @@ pub async fn watch(
     let mut list_options = options(query)?;
     list_options.limit = None;
     list_options.continue_token = None;
-    let from = match query
+    let requested = match query
         .resource_version
         .as_deref()
         .filter(|rv| !rv.is_empty() && *rv != "0")
@@ -251,30 +280,57 @@ pub async fn watch(
         })?)),
         None => None,
     };
+    let any_state = query.resource_version.as_deref() == Some("0");
+    let start = match query.send_initial_events {
+        // Legacy: a resourceVersion continues from there, none starts with the state.
+        None => requested.map_or(Start::State, Start::After),
+        // Watch-list: the state at least as fresh as the resourceVersion, then a bookmark
+        // marking the end of the initial events.
+        Some(true) => Start::State,
+        Some(false) => requested.map_or(Start::Now, Start::After),
+    };
+    // The revision the state must reflect: the store's current one for a consistent read
+    // (no resourceVersion), the one asked for by a watch-list.
+    let fresh_as = match (start, requested) {
+        (Start::After(_), _) => None,
+        (_, Some(revision)) => Some(revision),
+        (_, None) if any_state => None,
+        (_, None) => wanted_revision(registry, None).await?,
+    };
     let encoder = Encoder {
         rt: target.rt,
         options: list_options,
         as_table: (shape == Shape::Table)
             .then(|| IncludeObject::parse(query.include_object.as_deref())),
         metadata_only: shape == Shape::Metadata,
-        after: from,
+        after: match start {
+            Start::After(revision) => Some(revision),
+            _ => None,
+        },
     };
     let prefix = Registry::prefix(target.rt, target.namespace());
     let mut pending = VecDeque::new();
     let mut followed = None;
     let mut bookmarks = None;
+    let mut initial_events_end = None;
     for attempt in 0..2 {
         let cache = registry.caches().get(target.rt).await?;
-        if from.is_none()
-            && query.resource_version.as_deref() != Some("0")
-            && let Some(revision) = wanted_revision(registry, None).await?
-        {
+        if let Some(revision) = fresh_as {
             cache.wait_for(revision).await;
         }
+        let from = match start {
+            Start::State => None,
+            Start::After(revision) => Some(revision),
+            Start::Now => Some(fresh_as.unwrap_or_else(|| cache.revision())),
+        };
         match cache.subscribe(&prefix, from) {
             Ok(subscription) => {
-                if query.allow_watch_bookmarks == Some(true) {
+                let allow_bookmarks = query.allow_watch_bookmarks == Some(true);
+                if allow_bookmarks {
                     bookmarks = Some(cache.revisions());
+                }
+                if allow_bookmarks && query.send_initial_events == Some(true) {
+                    initial_events_end = Some(subscription.revision);
                 }
                 followed = Some(Followed {
                     cache,
@@ -305,6 +361,7 @@ pub async fn watch(
         followed,
         deadline,
         bookmarks: bookmarks.map(Bookmarks::new),
+        initial_events_end,
     };
     let body = futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -325,6 +382,16 @@ pub async fn watch(
                 if !chunk.is_empty() {
                     s.pending.push_back(chunk.freeze());
                 }
+                if followed.replay.is_empty()
+                    && let Some(revision) = s.initial_events_end.take()
+                {
+                    s.pending.push_back(s.encoder.initial_events_end(revision));
+                }
+                continue;
+            }
+            if let Some(revision) = s.initial_events_end.take() {
+                // No initial events at all.
+                s.pending.push_back(s.encoder.initial_events_end(revision));
                 continue;
             }
             let next = tokio::select! {
@@ -549,6 +616,81 @@ mod tests {
         let cache = registry.caches().get(rt).await.expect("cache");
         cache.wait_for(Revision::new(last)).await;
         assert_eq!(next_chunk(&mut body).await, added(&["c", "d", "e"]));
+    }
+
+    /// The lines of one body frame, each as JSON.
+    async fn next_lines(body: &mut Body) -> Vec<Value> {
+        let frame = body.frame().await.expect("body open").expect("frame ok");
+        let data = frame.into_data().expect("data");
+        data.split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).expect("json line"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_watch_list_marks_the_end_of_its_initial_events() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (registry, _store) = Registry::for_tests(dir.path()).await;
+        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
+        let create = async |name: &str| {
+            let object = serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "default"},
+            }))
+            .expect("configmap");
+            registry
+                .create(rt, Some("default"), object, None, false)
+                .await
+                .expect("create")
+                .metadata
+                .resource_version
+        };
+        create("a").await;
+        let at = create("b").await;
+        let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
+            .expect("a resource path")
+            .expect("configmaps");
+        let watch_list = |send: bool| Query {
+            watch: Some("true".into()),
+            send_initial_events: Some(send),
+            resource_version_match: Some("NotOlderThan".into()),
+            allow_watch_bookmarks: Some(true),
+            ..Query::default()
+        };
+        // The state (a consistent read: no resourceVersion), then the marking bookmark.
+        let mut body = watch(&registry, &target, &watch_list(true), Shape::Objects)
+            .await
+            .expect("watch")
+            .into_body();
+        let mut lines = next_lines(&mut body).await;
+        while lines.len() < 3 {
+            lines.extend(next_lines(&mut body).await);
+        }
+        let kinds: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l["type"].as_str().unwrap_or_default(),
+                    l["object"]["metadata"]["name"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(kinds, [("ADDED", "a"), ("ADDED", "b"), ("BOOKMARK", "")]);
+        let end = &lines[2]["object"]["metadata"];
+        assert_eq!(end["annotations"]["k8s.io/initial-events-end"], "true");
+        assert_eq!(end["resourceVersion"], json!(at));
+        // Without initial events: only what happens from now on.
+        let mut quiet = watch(&registry, &target, &watch_list(false), Shape::Objects)
+            .await
+            .expect("watch")
+            .into_body();
+        create("c").await;
+        let later = next_lines(&mut quiet).await;
+        assert_eq!(later.len(), 1, "{later:?}");
+        assert_eq!(later[0]["object"]["metadata"]["name"], "c");
+        let rest = next_lines(&mut body).await;
+        assert_eq!(rest[0]["object"]["metadata"]["name"], "c");
     }
 
     #[tokio::test]
