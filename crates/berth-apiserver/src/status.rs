@@ -95,6 +95,20 @@ impl ApiError {
             .with_details(json!({"causes": [{"reason": cause.0, "message": cause.1}]}))
     }
 
+    /// 504 for a read that asks for a resourceVersion the store has not reached (upstream's
+    /// `NewTooLargeResourceVersionError`; clients retry after a second).
+    pub fn too_large_resource_version(requested: i64, current: i64) -> ApiError {
+        ApiError::new(
+            504,
+            "Timeout",
+            format!("Timeout: Too large resource version: {requested}, current: {current}"),
+        )
+        .with_details(json!({
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        }))
+    }
+
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(403, "Forbidden", message)
     }

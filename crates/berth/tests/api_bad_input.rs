@@ -197,6 +197,20 @@ fn unknown_paths_and_verbs() {
             "/api/v1/namespaces/default/configmaps?resourceVersion=0&resourceVersionMatch=NotOlderThan",
         ])
         .ok();
+    // A resourceVersion the store has not reached: upstream's 504, which clients retry.
+    let run = cluster
+        .kubectl(&[
+            "get",
+            "--raw",
+            "/api/v1/namespaces/default/configmaps?resourceVersion=999999999",
+        ])
+        .failed();
+    assert!(
+        run.stderr
+            .contains("Too large resource version: 999999999, current: "),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

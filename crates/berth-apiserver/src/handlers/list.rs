@@ -281,6 +281,20 @@ pub async fn list(
     let result = registry
         .list(target.rt, target.namespace(), &options)
         .await?;
+    // A resourceVersion the store has not reached (the cache waited for it in vain).
+    let requested = query
+        .resource_version
+        .as_deref()
+        .filter(|rv| !rv.is_empty() && *rv != "0" && options.continue_token.is_none());
+    if let Some(requested) = wanted_revision(registry, requested)
+        .await?
+        .filter(|requested| *requested > result.revision)
+    {
+        return Err(ApiError::too_large_resource_version(
+            requested.get(),
+            result.revision.get(),
+        ));
+    }
     let rv = result.revision.to_string();
     if shape == Shape::Table {
         return Ok(json(
