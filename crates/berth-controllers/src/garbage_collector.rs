@@ -30,38 +30,22 @@ use serde_json::json;
 
 use berth_api::ResourceType;
 
-use crate::informer::{Change, Informers, Kind, MetaKind, ObjectKey, Partial};
+use crate::informer::{Change, Informers, Kind, MetaKind, ObjectKey, Partial, TYPED_WHOLE};
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
 /// An owner of a kind not followed that a live read found is not read again for this long.
 const CONFIRMED_FOR: Duration = Duration::from_secs(30);
 
-/// The typed kinds the collector follows, as owners and as dependents (the others are the
-/// informers' metadata kinds).
-const TYPED: [Kind; 16] = [
-    Kind::Pods,
-    Kind::Nodes,
-    Kind::Budgets,
-    Kind::ReplicaSets,
-    Kind::ReplicationControllers,
-    Kind::Deployments,
-    Kind::Jobs,
-    Kind::CronJobs,
-    Kind::DaemonSets,
-    Kind::StatefulSets,
-    Kind::Revisions,
-    Kind::Claims,
-    Kind::Services,
-    Kind::EndpointSlices,
-    Kind::Endpoints,
-    Kind::Namespaces,
-];
+/// The typed kinds the collector follows, as owners and as dependents: those the typed
+/// stores hold whole but Events (the others are the informers' metadata kinds).
+fn typed() -> impl Iterator<Item = Kind> {
+    TYPED_WHOLE.into_iter().filter(|kind| *kind != Kind::Events)
+}
 
 /// Every kind the collector follows.
 fn followed(informers: &Informers) -> Vec<Kind> {
-    TYPED
-        .into_iter()
+    typed()
         .chain(
             informers
                 .metadata
@@ -147,6 +131,17 @@ impl Item {
     fn ours_to_finalize(&self) -> bool {
         self.finalizing(ORPHAN) || self.finalizing(FOREGROUND)
     }
+}
+
+/// Where the owner `reference` of a followed `kind`, named by a dependent in `namespace`,
+/// is stored (a cluster-scoped owner has no namespace).
+fn owner_key(kind: Kind, reference: &OwnerReference, namespace: Option<&str>) -> Option<ObjectKey> {
+    let rt = kind.resource()?;
+    Some(ObjectKey {
+        kind,
+        namespace: namespace.filter(|_| rt.namespaced()).map(str::to_string),
+        name: reference.name.clone(),
+    })
 }
 
 /// The dynamic API of `rt` in `namespace` (ignored for cluster-scoped kinds).
@@ -383,12 +378,7 @@ impl Collector {
             // reference as unresolvable and never collects on its account.
             return Presence::Present;
         }
-        if let Some(kind) = followed {
-            let key = ObjectKey {
-                kind,
-                namespace: namespace.filter(|_| rt.namespaced()).map(str::to_string),
-                name: reference.name.clone(),
-            };
+        if let Some(key) = followed.and_then(|kind| owner_key(kind, reference, namespace)) {
             if lookup(&self.informers, &key).is_some_and(|o| o.uid() == reference.uid) {
                 return Presence::Present;
             }
@@ -478,7 +468,7 @@ impl Collector {
     }
 
     /// Carries out the orphan or foreground finalizer of `owner`.
-    async fn finalize(&self, owner: &Item) {
+    async fn finalize(&mut self, owner: &Item) {
         let dependents: Vec<Item> = self
             .graph
             .dependents_of(owner.uid())
@@ -497,7 +487,13 @@ impl Collector {
             let mut blocking = 0;
             for dependent in &dependents {
                 if dependent.meta().deletion_timestamp.is_none() {
-                    self.delete(dependent, PropagationPolicy::Foreground).await;
+                    if self.has_solid_owner(dependent, owner.uid()).await {
+                        // Another owner keeps it: only the reference goes (as upstream).
+                        let going: HashSet<&str> = [owner.uid()].into();
+                        self.drop_owners(dependent, &going).await;
+                    } else {
+                        self.delete(dependent, PropagationPolicy::Foreground).await;
+                    }
                 }
                 let blocks = dependent
                     .owners()
@@ -511,6 +507,28 @@ impl Collector {
                 self.finish(owner, FOREGROUND).await;
             }
         }
+    }
+
+    /// Whether `dependent` has an owner besides `except` that exists and is not itself
+    /// waiting for its dependents to go (upstream's "solid" owners). An owner that cannot be
+    /// read counts as solid: nothing is deleted on a guess.
+    async fn has_solid_owner(&mut self, dependent: &Item, except: &str) -> bool {
+        for reference in dependent.owners().iter().filter(|o| o.uid != except) {
+            match self.owner_presence(reference, dependent.namespace()).await {
+                Presence::Gone => {}
+                Presence::Unknown => return true,
+                Presence::Present => {
+                    let waiting = followed_kind(&self.followed, reference)
+                        .and_then(|kind| owner_key(kind, reference, dependent.namespace()))
+                        .and_then(|key| lookup(&self.informers, &key))
+                        .is_some_and(|o| o.uid() == reference.uid && o.finalizing(FOREGROUND));
+                    if !waiting {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// Looks at the finalizing owners and the dependents marked since the last pass;
@@ -578,7 +596,10 @@ pub async fn run(client: kube::Client, informers: Informers) {
     // work, and only for the objects concerned (and a departed owner's dependents).
     let kinds = followed(&informers);
     let changes = informers.changes(&kinds);
+    // Every followed kind listed first (as upstream's collector waits for its monitors): a
+    // dependent not yet seen could otherwise be missed by an orphan or foreground deletion.
     informers.ready().await;
+    informers.metadata_ready().await;
     let mut collector = Collector {
         client,
         informers,
@@ -674,8 +695,7 @@ mod tests {
             kind: kind.into(),
             ..Default::default()
         };
-        let followed: Vec<Kind> = TYPED
-            .into_iter()
+        let followed: Vec<Kind> = typed()
             .chain(MetaKind::all().into_iter().map(Kind::Metadata))
             .collect();
         let kind = |api_version: &str, kind: &str| {
@@ -714,7 +734,7 @@ mod tests {
     #[test]
     fn every_kind_is_followed_once() {
         let metadata = MetaKind::all();
-        for kind in TYPED {
+        for kind in typed() {
             let rt = kind.resource().expect("typed kinds are in the catalogue");
             assert!(
                 !metadata

@@ -91,7 +91,7 @@ impl Kind {
 
 /// The kinds whose objects the typed stores hold whole (every namespace): each is followed
 /// once, typed, never again by its metadata.
-const TYPED_WHOLE: [Kind; 17] = [
+pub const TYPED_WHOLE: [Kind; 17] = [
     Kind::Pods,
     Kind::Nodes,
     Kind::Budgets,
@@ -583,7 +583,17 @@ impl Informers {
         changes
     }
 
-    /// Waits until every store has its first full list.
+    /// Waits until every metadata store has its first full list (their readiness is not part
+    /// of [`Informers::ready`]: only the garbage collector reads them).
+    pub async fn metadata_ready(&self) {
+        for (kind, store) in self.metadata.iter() {
+            if store.wait_until_ready().await.is_err() {
+                tracing::warn!(?kind, "metadata store closed before its first list");
+            }
+        }
+    }
+
+    /// Waits until every typed store has its first full list.
     pub async fn ready(&self) {
         let mut ready = self.ready.clone();
         let _ = ready.wait_for(|r| *r).await;

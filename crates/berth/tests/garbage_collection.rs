@@ -115,14 +115,25 @@ fn owners_and_dependents_of_any_kind_are_collected() {
     // by their metadata, as upstream's does every kind.
     let cluster = Cluster::start_with(&["--disable-agent"]);
 
-    // Foreground on a ConfigMap: its dependents go first, then the ConfigMap (kubectl waits).
+    // Foreground on a ConfigMap: its dependents go first, then the ConfigMap (kubectl waits);
+    // one that another owner keeps only loses its reference.
     cluster
         .kubectl(&["create", "configmap", "anchor", "--from-literal=k=v"])
         .ok();
+    cluster
+        .kubectl(&["create", "configmap", "other", "--from-literal=k=v"])
+        .ok();
     let anchor = uid(&cluster, &["configmap", "anchor"]);
+    let other = uid(&cluster, &["configmap", "other"]);
+    let shared = owned("Secret", "shared", "ConfigMap", "anchor", &anchor, true).replace(
+        "\ndata:",
+        &format!("\n  - {{apiVersion: v1, kind: ConfigMap, name: other, uid: {other}}}\ndata:"),
+    );
     let dependents = owned("Secret", "tied", "ConfigMap", "anchor", &anchor, true)
         + "---\n"
-        + &owned("Service", "tied", "ConfigMap", "anchor", &anchor, false);
+        + &owned("Service", "tied", "ConfigMap", "anchor", &anchor, false)
+        + "---\n"
+        + &shared;
     cluster
         .kubectl_stdin(&["apply", "-f", "-"], &dependents)
         .ok();
@@ -139,6 +150,12 @@ fn owners_and_dependents_of_any_kind_are_collected() {
     assert!(
         !exists(&cluster, "secret", "tied"),
         "the blocking dependent went first"
+    );
+    let kept = cluster.jsonpath(&["secret", "shared"], "{.metadata.ownerReferences[*].name}");
+    assert_eq!(
+        kept.trim(),
+        "other",
+        "the shared secret stays with its other owner"
     );
     cluster.wait_until("the service collected", || {
         (!exists(&cluster, "service", "tied")).then_some(())

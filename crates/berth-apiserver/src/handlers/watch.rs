@@ -297,16 +297,13 @@ pub async fn watch(
         (_, None) if any_state => None,
         (_, None) => wanted_revision(registry, None).await?,
     };
-    let encoder = Encoder {
+    let mut encoder = Encoder {
         rt: target.rt,
         options: list_options,
         as_table: (shape == Shape::Table)
             .then(|| IncludeObject::parse(query.include_object.as_deref())),
         metadata_only: shape == Shape::Metadata,
-        after: match start {
-            Start::After(revision) => Some(revision),
-            _ => None,
-        },
+        after: None,
     };
     let prefix = Registry::prefix(target.rt, target.namespace());
     let mut pending = VecDeque::new();
@@ -315,14 +312,29 @@ pub async fn watch(
     let mut initial_events_end = None;
     for attempt in 0..2 {
         let cache = registry.caches().get(target.rt).await?;
-        if let Some(revision) = fresh_as {
-            cache.wait_for(revision).await;
+        if let Some(revision) = fresh_as
+            && !cache.wait_for(revision).await
+            && let Some(asked) = requested
+        {
+            // A watch-list asking for a state the store has not reached: upstream's 504.
+            let current = registry
+                .store()
+                .current_revision()
+                .await
+                .map_err(ApiError::from_store)?;
+            if current < asked {
+                return Err(ApiError::too_large_resource_version(
+                    asked.get(),
+                    current.get(),
+                ));
+            }
         }
         let from = match start {
             Start::State => None,
             Start::After(revision) => Some(revision),
             Start::Now => Some(fresh_as.unwrap_or_else(|| cache.revision())),
         };
+        encoder.after = from;
         match cache.subscribe(&prefix, from) {
             Ok(subscription) => {
                 let allow_bookmarks = query.allow_watch_bookmarks == Some(true);
