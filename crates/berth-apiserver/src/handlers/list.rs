@@ -282,14 +282,17 @@ pub async fn list(
         .list(target.rt, target.namespace(), &options)
         .await?;
     // A resourceVersion the store has not reached (the cache waited for it in vain).
-    let requested = query
+    let requested = match query
         .resource_version
         .as_deref()
-        .filter(|rv| !rv.is_empty() && *rv != "0" && options.continue_token.is_none());
-    if let Some(requested) = wanted_revision(registry, requested)
-        .await?
-        .filter(|requested| *requested > result.revision)
+        .filter(|rv| !rv.is_empty() && *rv != "0" && options.continue_token.is_none())
     {
+        // An explicit number only: without one, `wanted_revision` would read the store's
+        // current revision, which later writes may have moved past this read's.
+        Some(rv) => wanted_revision(registry, Some(rv)).await?,
+        None => None,
+    };
+    if let Some(requested) = requested.filter(|requested| *requested > result.revision) {
         return Err(ApiError::too_large_resource_version(
             requested.get(),
             result.revision.get(),
