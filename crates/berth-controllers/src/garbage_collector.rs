@@ -20,17 +20,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use berth_api::ResourceType;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
-    PropagationPolicy,
-};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use kube::runtime::reflector::{ObjectRef, Store};
 use serde_json::json;
 
-use berth_api::ResourceType;
-
-use crate::informer::{Change, Informers, Kind, MetaKind, ObjectKey, Partial, TYPED_WHOLE};
+use crate::informer::{
+    Change, Informers, Kind, MetaKind, ObjectKey, Partial, TYPED_WHOLE, api_resource,
+};
 
 pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
@@ -150,10 +148,7 @@ fn api_for(
     rt: &'static ResourceType,
     namespace: Option<&str>,
 ) -> Api<DynamicObject> {
-    let resource = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(rt.group, rt.version, rt.kind),
-        rt.plural,
-    );
+    let resource = api_resource(rt);
     match namespace.filter(|_| rt.namespaced()) {
         Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
         None => Api::all_with(client.clone(), &resource),

@@ -144,11 +144,16 @@ impl MetaKind {
 
     /// The dynamic type of its objects.
     pub fn api_resource(self) -> ApiResource {
-        ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk(self.0.group, self.0.version, self.0.kind),
-            self.0.plural,
-        )
+        api_resource(self.0)
     }
+}
+
+/// The dynamic type of `rt`'s objects, for kube's dynamic APIs.
+pub fn api_resource(rt: &ResourceType) -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(rt.group, rt.version, rt.kind),
+        rt.plural,
+    )
 }
 
 impl PartialEq for MetaKind {
