@@ -105,6 +105,10 @@ fn uid(cluster: &Cluster, what: &[&str]) -> String {
     uid
 }
 
+fn apply(cluster: &Cluster, yaml: &str) {
+    cluster.kubectl_stdin(&["apply", "-f", "-"], yaml).ok();
+}
+
 fn exists(cluster: &Cluster, kind: &str, name: &str) -> bool {
     cluster.kubectl(&["get", kind, name]).status.success()
 }
@@ -134,9 +138,7 @@ fn owners_and_dependents_of_any_kind_are_collected() {
         + &owned("Service", "tied", "ConfigMap", "anchor", &anchor, false)
         + "---\n"
         + &shared;
-    cluster
-        .kubectl_stdin(&["apply", "-f", "-"], &dependents)
-        .ok();
+    apply(&cluster, &dependents);
     cluster
         .kubectl(&[
             "delete",
@@ -166,12 +168,10 @@ fn owners_and_dependents_of_any_kind_are_collected() {
         .kubectl(&["create", "configmap", "keep", "--from-literal=k=v"])
         .ok();
     let keep = uid(&cluster, &["configmap", "keep"]);
-    cluster
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            &owned("Secret", "kept", "ConfigMap", "keep", &keep, true),
-        )
-        .ok();
+    apply(
+        &cluster,
+        &owned("Secret", "kept", "ConfigMap", "keep", &keep, true),
+    );
     cluster
         .kubectl(&[
             "delete",
@@ -197,25 +197,19 @@ fn owners_and_dependents_of_any_kind_are_collected() {
         ])
         .ok();
     let web = uid(&cluster, &["deployment", "web"]);
-    cluster
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            &owned("Secret", "web-config", "Deployment", "web", &web, false),
-        )
-        .ok();
-    cluster
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            "apiVersion: v1\nkind: Node\nmetadata: {name: gc-node}\n",
-        )
-        .ok();
+    apply(
+        &cluster,
+        &owned("Secret", "web-config", "Deployment", "web", &web, false),
+    );
+    apply(
+        &cluster,
+        "apiVersion: v1\nkind: Node\nmetadata: {name: gc-node}\n",
+    );
     let node = uid(&cluster, &["node", "gc-node"]);
-    cluster
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            &owned("ConfigMap", "node-config", "Node", "gc-node", &node, false),
-        )
-        .ok();
+    apply(
+        &cluster,
+        &owned("ConfigMap", "node-config", "Node", "gc-node", &node, false),
+    );
     // While the owners exist the dependents stay.
     cluster.kubectl(&["get", "secret", "web-config"]).ok();
     cluster.kubectl(&["get", "configmap", "node-config"]).ok();

@@ -567,14 +567,22 @@ mod tests {
             .into_body()
     }
 
-    /// The lines of one body frame: (type, name) of each.
-    async fn next_chunk(body: &mut Body) -> Vec<(String, String)> {
+    /// The lines of one body frame, each as JSON.
+    async fn next_lines(body: &mut Body) -> Vec<Value> {
         let frame = body.frame().await.expect("body open").expect("frame ok");
         let data = frame.into_data().expect("data");
         data.split(|b| *b == b'\n')
             .filter(|line| !line.is_empty())
-            .map(|line| {
-                let event: Value = serde_json::from_slice(line).expect("json line");
+            .map(|line| serde_json::from_slice(line).expect("json line"))
+            .collect()
+    }
+
+    /// The lines of one body frame: (type, name) of each.
+    async fn next_chunk(body: &mut Body) -> Vec<(String, String)> {
+        next_lines(body)
+            .await
+            .iter()
+            .map(|event| {
                 (
                     event["type"].as_str().unwrap_or_default().to_string(),
                     event["object"]["metadata"]["name"]
@@ -586,24 +594,30 @@ mod tests {
             .collect()
     }
 
+    /// Creates the configmap `name` in `default`; its resourceVersion.
+    async fn create_configmap(registry: &Registry, name: &str) -> String {
+        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
+        let object = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "default"},
+        }))
+        .expect("configmap");
+        registry
+            .create(rt, Some("default"), object, None, false)
+            .await
+            .expect("create")
+            .metadata
+            .resource_version
+    }
+
     #[tokio::test]
     async fn events_ready_together_arrive_in_one_chunk() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (registry, _store) = Registry::for_tests(dir.path()).await;
         let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
         let create = async |name: &str| {
-            let object = serde_json::from_value(json!({
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": "default"},
-            }))
-            .expect("configmap");
-            let created = registry
-                .create(rt, Some("default"), object, None, false)
+            create_configmap(&registry, name)
                 .await
-                .expect("create");
-            created
-                .metadata
-                .resource_version
                 .parse::<i64>()
                 .expect("rv")
         };
@@ -630,34 +644,11 @@ mod tests {
         assert_eq!(next_chunk(&mut body).await, added(&["c", "d", "e"]));
     }
 
-    /// The lines of one body frame, each as JSON.
-    async fn next_lines(body: &mut Body) -> Vec<Value> {
-        let frame = body.frame().await.expect("body open").expect("frame ok");
-        let data = frame.into_data().expect("data");
-        data.split(|b| *b == b'\n')
-            .filter(|line| !line.is_empty())
-            .map(|line| serde_json::from_slice(line).expect("json line"))
-            .collect()
-    }
-
     #[tokio::test]
     async fn a_watch_list_marks_the_end_of_its_initial_events() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (registry, _store) = Registry::for_tests(dir.path()).await;
-        let rt = berth_api::catalogue::lookup("", "v1", "configmaps").expect("configmaps");
-        let create = async |name: &str| {
-            let object = serde_json::from_value(json!({
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": "default"},
-            }))
-            .expect("configmap");
-            registry
-                .create(rt, Some("default"), object, None, false)
-                .await
-                .expect("create")
-                .metadata
-                .resource_version
-        };
+        let create = async |name: &str| create_configmap(&registry, name).await;
         create("a").await;
         let at = create("b").await;
         let target = crate::routes::parse("/api/v1/namespaces/default/configmaps")
