@@ -2,6 +2,10 @@
 //! from its public `/cacerts` endpoint, as k3s agents fetch it; when the token carries the
 //! CA's hash (`K10<sha256 hex>::…`) the fetched CA must match it, otherwise it is trusted on
 //! first use (a warning says so).
+//!
+//! The client speaks HTTP/2 only, as client-go does over TLS: every request and watch of the
+//! process shares one connection. (One HTTP/1.1 connection per request in flight cost the
+//! server and the agent ~10 % more CPU per simulated pod.)
 
 use std::time::Duration;
 
@@ -30,6 +34,11 @@ pub enum ConnectError {
     #[error("building the API client")]
     Client(#[source] kube::Error),
 }
+
+/// HTTP/2 pings on an idle connection, and how long an unanswered one waits before the
+/// connection is dropped (client-go's ReadIdleTimeout and PingTimeout are 30 s and 15 s).
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(15);
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -94,7 +103,38 @@ pub async fn connect(url: &str, token: &str) -> Result<kube::Client, ConnectErro
         .map_err(|_| ConnectError::BadCa(url.to_string()))?;
     let mut config = base_config(&uri, token);
     config.root_cert = Some(vec![parsed.contents]);
-    kube::Client::try_from(config).map_err(ConnectError::Client)
+    multiplexed(config).map_err(ConnectError::Client)
+}
+
+/// A client speaking HTTP/2 (as client-go does): every request and watch on one TLS
+/// connection, kept alive by pings, instead of one HTTP/1.1 connection per request in flight.
+fn multiplexed(config: Config) -> Result<kube::Client, kube::Error> {
+    use hyper_util::rt::{TokioExecutor, TokioTimer};
+    use kube::client::ConfigExt;
+
+    let tls = config.rustls_client_config()?;
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(config.connect_timeout);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http2()
+        .wrap_connector(http);
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+        .http2_keep_alive_timeout(KEEPALIVE_TIMEOUT)
+        .http2_keep_alive_while_idle(true)
+        .timer(TokioTimer::new())
+        .build(https);
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.auth_layer()?)
+        .map_err(|e: hyper_util::client::legacy::Error| Box::new(e) as tower::BoxError)
+        .service(client);
+    Ok(kube::Client::new(service, config.default_namespace))
 }
 
 #[cfg(test)]

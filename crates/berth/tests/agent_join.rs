@@ -40,7 +40,7 @@ fn a_separate_agent_joins_runs_pods_and_outlives_a_server_restart() {
     import_demo_image(&data, &cluster.path().join("demo.tar"));
     let kubelet_port = free_port().to_string();
     // Declared after the cluster: stopped before the host is cleaned.
-    let _agent = cluster.join_agent(&[
+    let agent = cluster.join_agent(&[
         "--data-dir",
         data.to_str().expect("utf-8"),
         "--node-name",
@@ -87,6 +87,9 @@ fn a_separate_agent_joins_runs_pods_and_outlives_a_server_restart() {
     cluster.wait_until("the pod serving", || {
         http_get(&ip, 8080).filter(|r| r.contains("Hello from Berth"))
     });
+    // Every watch and request of the agent (node, pods, Lease, statuses) on one HTTP/2
+    // connection, as a kubelet's client-go does.
+    assert_eq!(agent.connections_to(cluster.port), 1);
 
     // The server dies (kill -9) and comes back; the agent stays.
     cluster.restart();
@@ -106,6 +109,7 @@ fn a_separate_agent_joins_runs_pods_and_outlives_a_server_restart() {
         "{.status.containerStatuses[0].containerID}|{.status.containerStatuses[0].restartCount}",
     );
     assert_eq!(still, format!("{id}|0"), "the first pod was restarted");
+    assert_eq!(agent.connections_to(cluster.port), 1, "after the restart");
     assert!(http_get(&ip, 8080).is_some_and(|r| r.contains("Hello from Berth")));
 
     cluster

@@ -86,6 +86,36 @@ impl Agent {
     }
 }
 
+impl Agent {
+    /// How many established TCP connections the agent has to `port` on loopback: its
+    /// sockets (`/proc/PID/fd`) looked up in its network namespace's table.
+    pub fn connections_to(&self, port: u16) -> usize {
+        let Some(pid) = self.child.as_ref().map(Child::id) else {
+            return 0;
+        };
+        let inodes: std::collections::HashSet<String> =
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .map(|dir| {
+                    dir.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                        .filter_map(|target| {
+                            let target = target.to_string_lossy().into_owned();
+                            let inode = target.strip_prefix("socket:[")?.strip_suffix(']')?;
+                            Some(inode.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
+        let remote = format!("0100007F:{port:04X}");
+        table
+            .lines()
+            .skip(1)
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() > 9 && f[2] == remote && f[3] == "01" && inodes.contains(f[9]))
+            .count()
+    }
+}
+
 impl Drop for Agent {
     fn drop(&mut self) {
         self.stop();
