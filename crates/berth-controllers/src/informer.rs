@@ -31,10 +31,12 @@ use kube::Resource;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kube::core::PartialObjectMeta;
 use kube::runtime::WatchStreamExt;
-use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
+
+pub use crate::store::Store;
+use crate::store::Writer;
 
 /// The kinds the controllers watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -365,11 +367,10 @@ fn start_metadata(
     let resource = kind.api_resource();
     // `Api<PartialObjectMeta<_>>` asks for metadata only (`as=PartialObjectMetadata`).
     let api: Api<Partial> = Api::all_with(client.clone(), &resource);
-    follow_with(
+    follow(
         watcher::watcher(api, watcher::Config::default()).modify(drop_managed_fields),
         Kind::Metadata(kind),
         subscribers,
-        resource,
     )
 }
 
@@ -377,52 +378,26 @@ fn start_metadata(
 /// are interested in.
 fn follow<K, S>(watch: S, kind: Kind, subscribers: Subscribers) -> Store<K>
 where
-    K: Resource + Clone + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
+    K: Resource + Send + Sync + 'static,
     S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
 {
-    follow_with(watch, kind, subscribers, K::DynamicType::default())
-}
-
-/// [`follow`] for objects of the dynamic type `dyntype`.
-fn follow_with<K, S>(
-    watch: S,
-    kind: Kind,
-    subscribers: Subscribers,
-    dyntype: K::DynamicType,
-) -> Store<K>
-where
-    K: Resource + Clone + Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Send + Sync,
-    S: futures_util::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static,
-{
-    let writer = reflector::store::Writer::new(dyntype.clone());
-    let reader = writer.as_reader();
-    let previous = reader.clone();
+    let mut writer = Writer::new();
+    let reader = writer.reader();
     tokio::spawn(async move {
-        // Set for each event before the reflector applies it (when the store still has the
-        // previous state), published once the reflector has: one event at a time, here.
-        let pending: Arc<Mutex<Option<Change>>> = Arc::default();
-        let noted = pending.clone();
-        let watch = watch.inspect(move |item| {
-            let change = item.as_ref().ok().and_then(|event| {
-                let old = match event {
-                    watcher::Event::Apply(object) => previous.get(
-                        &reflector::ObjectRef::from_obj_with(object, dyntype.clone()),
-                    ),
-                    _ => None,
-                };
-                change_of(kind, event, old.as_deref())
-            });
-            *noted.lock().unwrap_or_else(|e| e.into_inner()) = change;
-        });
-        let mut stream = reflector::reflector(writer, watch)
-            .default_backoff()
-            .boxed();
+        let mut stream = watch.default_backoff().boxed();
         while let Some(item) = stream.next().await {
             match item {
-                Ok(_) => {
-                    let change = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+                Ok(event) => {
+                    // Read against the stored previous state, published once the store has
+                    // the new one.
+                    let change = {
+                        let previous = match &event {
+                            watcher::Event::Apply(object) => writer.previous(object),
+                            _ => None,
+                        };
+                        change_of(kind, &event, previous.as_deref())
+                    };
+                    writer.apply(event);
                     let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
                     for subscriber in subscribers.iter() {
                         if !subscriber.kinds.contains(&kind) {

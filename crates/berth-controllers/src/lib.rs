@@ -27,7 +27,8 @@
 //! - [`deployment`]: Deployments roll their pod template out through ReplicaSets (rolling
 //!   update, recreate, rollback, pause, revision history, progress deadline).
 //!
-//! [`informer`] holds the watched state they share (one watch per kind); [`spawn_all`]
+//! [`informer`] holds the watched state they share (one watch per kind, each kept in a
+//! [`store`]); [`spawn_all`]
 //! starts them all. [`pod_state`], [`ownership`] and [`int_or_percent`] are what the
 //! workload controllers share: readiness and availability, controller references and
 //! adoption, counts-or-percentages; [`retry`] spaces the retries of failed syncs.
@@ -54,6 +55,7 @@ pub mod pod_state;
 pub mod replicaset;
 pub mod retry;
 pub mod statefulset;
+pub mod store;
 pub mod taint_eviction;
 pub mod ttl_after_finished;
 

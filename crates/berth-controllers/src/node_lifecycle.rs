@@ -250,11 +250,7 @@ fn all_unknown(node: &Node) -> bool {
     })
 }
 
-async fn mark_pods_not_ready(
-    client: &kube::Client,
-    pods: &kube::runtime::reflector::Store<Pod>,
-    node: &str,
-) {
+async fn mark_pods_not_ready(client: &kube::Client, pods: &crate::store::Store<Pod>, node: &str) {
     let on_node = pods.state_filter(|p| {
         p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node)
             && p.status

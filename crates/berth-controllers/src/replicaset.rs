@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
+use crate::store::Store;
 use berth_api::selector::LabelSelector;
 use berth_client::events::{EventRecorder, EventType};
 use futures_util::future::join_all;
@@ -26,7 +27,6 @@ use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodTemplateSpec, Replicat
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Resource;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use kube::runtime::reflector::Store;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
