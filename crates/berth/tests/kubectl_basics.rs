@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Stdio;
 
-use support::{Cluster, stdout_lines, wait_for_line};
+use support::{Cluster, Run, stdout_lines, wait_for_line};
 
 const CONFIGMAP: &str = "apiVersion: v1
 kind: ConfigMap
@@ -306,6 +306,86 @@ fn chunked_lists_return_everything() {
     let whole = page("limit=3&resourceVersion=0");
     assert_eq!(whole["items"].as_array().map(Vec::len), Some(6), "{whole}");
     assert!(whole["metadata"].get("continue").is_none());
+}
+
+#[test]
+fn exact_resource_version_lists_read_the_past() {
+    // History older than 8 s is compacted (kube-apiserver's --etcd-compaction-interval):
+    // long enough for the reads below, short enough to wait for.
+    let cluster = Cluster::start_with(&["--etcd-compaction-interval", "8s"]);
+    let list = |query: &str| {
+        cluster.kubectl(&[
+            "get",
+            "--raw",
+            &format!("/api/v1/namespaces/default/configmaps?{query}"),
+        ])
+    };
+    let values = |run: Run| -> Vec<String> {
+        let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("a ConfigMapList");
+        list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                format!(
+                    "{}={}",
+                    i["metadata"]["name"].as_str().unwrap_or(""),
+                    i["data"]["v"]
+                )
+            })
+            .collect()
+    };
+    cluster
+        .kubectl(&["create", "cm", "past", "--from-literal=v=1"])
+        .ok();
+    let before: serde_json::Value =
+        serde_json::from_str(&list("").ok().stdout).expect("a ConfigMapList");
+    let rv = before["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("a resourceVersion")
+        .to_string();
+    cluster
+        .kubectl(&["patch", "cm", "past", "-p", r#"{"data":{"v":"2"}}"#])
+        .ok();
+    cluster
+        .kubectl(&["create", "cm", "later", "--from-literal=v=3"])
+        .ok();
+
+    // Exact: the state at that revision, whatever came after; without it, the current one.
+    let exact = format!("resourceVersion={rv}&resourceVersionMatch=Exact");
+    let then = list(&exact).ok();
+    assert!(
+        then.stdout
+            .contains(&format!("\"resourceVersion\":\"{rv}\"")),
+        "{}",
+        then.stdout
+    );
+    assert_eq!(values(then), vec!["past=\"1\"".to_string()]);
+    assert_eq!(
+        values(list("").ok()),
+        vec!["later=\"3\"".to_string(), "past=\"2\"".to_string()]
+    );
+    // Paged, the later pages stay at that revision too.
+    let first: serde_json::Value =
+        serde_json::from_str(&list(&format!("{exact}&limit=1")).ok().stdout).expect("a page");
+    assert_eq!(first["metadata"]["resourceVersion"], rv.as_str());
+
+    // A revision not reached yet: upstream's 504, which clients retry.
+    let run = list("resourceVersion=999999999&resourceVersionMatch=Exact").failed();
+    assert!(
+        run.stderr.contains("Too large resource version: 999999999"),
+        "{}",
+        run.stderr
+    );
+    // Once compacted: 410 Expired, as upstream's etcd3 store answers.
+    let expired = cluster.wait_until("the revision compacted", || {
+        let run = list(&exact);
+        (!run.status.success()).then_some(run.stderr)
+    });
+    assert!(
+        expired.contains("The resourceVersion for the provided list is too old"),
+        "{expired}"
+    );
 }
 
 #[test]

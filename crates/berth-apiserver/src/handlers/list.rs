@@ -8,7 +8,8 @@
 //! the store. A list without `resourceVersion` is a consistent read, so the cache must first
 //! have caught up with the store's current revision; `resourceVersion=0` takes the cache as it
 //! is. Everything else (paging through big lists, `resourceVersionMatch=Exact`) reads the
-//! store at one revision.
+//! store at one revision: for `Exact` the one asked for (410 once compacted, 504 if the store
+//! has not reached it).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -133,6 +134,15 @@ pub fn options(query: &Query) -> Result<ListOptions, ApiError> {
             .map_err(|e| ApiError::bad_request(format!("unable to parse fieldSelector: {e}")))?,
         limit: query.limit.filter(|&l| l > 0),
         continue_token: query.continue_token.clone().filter(|t| !t.is_empty()),
+        exact: match query.resource_version_match.as_deref() {
+            Some("Exact") => {
+                let rv = query.resource_version.as_deref().unwrap_or_default();
+                Some(Revision::new(rv.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))
+                })?))
+            }
+            _ => None,
+        },
     })
 }
 

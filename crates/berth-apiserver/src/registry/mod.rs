@@ -59,6 +59,8 @@ pub struct ListOptions {
     pub fields: FieldSelector,
     pub limit: Option<usize>,
     pub continue_token: Option<String>,
+    /// `resourceVersionMatch=Exact`: the state at exactly this revision.
+    pub exact: Option<Revision>,
 }
 
 pub struct ListResult {
@@ -346,7 +348,7 @@ impl Registry {
                     token.remaining,
                 )
             }
-            None => (None, None, None),
+            None => (None, options.exact, None),
         };
         let mut items = Vec::new();
         loop {
@@ -359,7 +361,19 @@ impl Registry {
             request.count = unselective && options.continue_token.is_none();
             let page = match self.store.range(request).await {
                 Ok(page) => page,
-                Err(StoreError::Compacted { .. }) if options.continue_token.is_some() => {
+                // As upstream's etcd3 store answers a list at a compacted revision.
+                Err(StoreError::Compacted { .. }) if options.continue_token.is_none() => {
+                    return Err(ApiError::gone(
+                        "The resourceVersion for the provided list is too old.",
+                    ));
+                }
+                Err(StoreError::FutureRevision { requested, current }) => {
+                    return Err(ApiError::too_large_resource_version(
+                        requested.get(),
+                        current.get(),
+                    ));
+                }
+                Err(StoreError::Compacted { .. }) => {
                     return Err(ApiError::gone(
                         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
                     ));
