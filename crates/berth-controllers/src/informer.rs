@@ -390,14 +390,8 @@ where
                 Ok(event) => {
                     // Read against the stored previous state, published once the store has
                     // the new one.
-                    let change = {
-                        let previous = match &event {
-                            watcher::Event::Apply(object) => writer.previous(object),
-                            _ => None,
-                        };
-                        change_of(kind, &event, previous.as_deref())
-                    };
-                    writer.apply(event);
+                    let change = writer
+                        .apply_noting(event, |event, previous| change_of(kind, event, previous));
                     let subscribers = subscribers.lock().unwrap_or_else(|e| e.into_inner());
                     for subscriber in subscribers.iter() {
                         if !subscriber.kinds.contains(&kind) {

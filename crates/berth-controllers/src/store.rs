@@ -51,10 +51,7 @@ impl<K> Clone for Store<K> {
 
 impl<K: Resource> Store<K> {
     /// The object at `key`'s namespace and name.
-    pub fn get(&self, key: &ObjectRef<K>) -> Option<Arc<K>>
-    where
-        K::DynamicType: Eq + std::hash::Hash,
-    {
+    pub fn get(&self, key: &ObjectRef<K>) -> Option<Arc<K>> {
         let key = (key.namespace.clone().unwrap_or_default(), key.name.clone());
         self.read().get(&key).cloned()
     }
@@ -112,13 +109,30 @@ impl<K: Resource> Writer<K> {
         }
     }
 
-    /// The stored object under `object`'s namespace and name (its previous state).
-    pub fn previous(&self, object: &K) -> Option<Arc<K>> {
-        self.objects
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key_of(object))
-            .cloned()
+    /// Applies one watch event, as [`Writer::apply`], after `note` has read it beside the
+    /// state it replaces (for an `Apply`, the stored object of that namespace and name): one
+    /// key and one lookup for both.
+    pub fn apply_noting<R>(
+        &mut self,
+        event: watcher::Event<K>,
+        note: impl FnOnce(&watcher::Event<K>, Option<&K>) -> R,
+    ) -> R {
+        let watcher::Event::Apply(object) = &event else {
+            let noted = note(&event, None);
+            self.apply(event);
+            return noted;
+        };
+        let key = key_of(object);
+        let mut objects = self.write();
+        let previous = objects.get(&key).cloned();
+        let noted = note(&event, previous.as_deref());
+        if let watcher::Event::Apply(object) = event {
+            objects.insert(key, Arc::new(object));
+        }
+        drop(objects);
+        // Freed outside the lock.
+        drop(previous);
+        noted
     }
 
     /// Applies one watch event, taking its object.
@@ -194,11 +208,16 @@ mod tests {
 
         writer.apply(Apply(map("a", "x", "3")));
         assert_eq!(value(&store, "a", "x").as_deref(), Some("3"));
-        let previous = writer.previous(&map("a", "x", "ignored"));
-        assert_eq!(
-            previous.and_then(|p| p.data.as_ref()?.get("v").cloned()),
-            Some("3".into())
-        );
+        let seen = writer.apply_noting(Apply(map("a", "x", "4")), |event, previous| {
+            let new = match event {
+                Apply(object) => object.data.as_ref().and_then(|d| d.get("v").cloned()),
+                _ => None,
+            };
+            let old = previous.and_then(|p| p.data.as_ref()?.get("v").cloned());
+            (old, new)
+        });
+        assert_eq!(seen, (Some("3".into()), Some("4".into())));
+        assert_eq!(value(&store, "a", "x").as_deref(), Some("4"));
         writer.apply(Delete(map("b", "x", "2")));
         assert_eq!(value(&store, "b", "x"), None);
         assert_eq!(store.state().len(), 1);
